@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Engine and data targets are compiled with -O even in debug builds: their inner loops run
+// 50-100x slower at -Onone, which would make the test suite too slow for CI on 2 cores.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "SwiftPose",
+    platforms: [.macOS(.v14)],
+    products: [.executable(name: "swiftpose", targets: ["swiftpose"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL"),
+        .systemLibrary(name: "CTurboJPEG"),
+        .systemLibrary(name: "CPNG"),
+        .target(name: "Tensors", dependencies: ["CDNNL"], swiftSettings: optimized),
+        .target(name: "NN", dependencies: ["Tensors"], swiftSettings: optimized),
+        .target(name: "PoseModels", dependencies: ["NN"], swiftSettings: optimized),
+        .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: optimized),
+        .target(name: "PoseEval", dependencies: ["Keypoints"], swiftSettings: optimized),
+        .executableTarget(
+            name: "swiftpose",
+            dependencies: [
+                "Tensors", "NN", "PoseModels", "Keypoints", "PoseEval",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "PoseModels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KeypointsTests", dependencies: ["Keypoints"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// libpng's C API (Debian: libpng-dev).
+#include <png.h>
