@@ -1,0 +1,181 @@
+// The process-wide oneDNN CPU engine and stream, memory descriptors, and the primitive cache.
+// Nothing here is public: no oneDNN type appears above the `Tensors` target (a CUDA backend can
+// replace this file and the op bodies without changing any caller).
+import CDNNL
+import Foundation
+
+/// Aborts with the oneDNN status and what was being done. oneDNN only fails here on programmer
+/// errors (unsupported shapes are caught earlier by the ops' preconditions).
+@inline(__always)
+func dnnlCheck(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+    if status != dnnl_success {
+        fatalError("oneDNN \(what()) failed with status \(status.rawValue)")
+    }
+}
+
+/// The one CPU engine and in-order stream of the process.
+///
+/// oneDNN handles are not Sendable; the engine and stream are created once and only read after that,
+/// and primitives execute on the calling thread (oneDNN threads internally with OpenMP).
+final class DNNLContext: @unchecked Sendable {
+    static let shared = DNNLContext()
+
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+    /// Serialises execution: one stream, and primitives with library-managed scratchpads are not
+    /// safe to run concurrently from several threads (oneDNN threads each primitive internally).
+    let executionLock = NSLock()
+
+    private init() {
+        var engine: dnnl_engine_t?
+        dnnlCheck(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
+        self.engine = engine!
+        var stream: dnnl_stream_t?
+        dnnlCheck(dnnl_stream_create(&stream, self.engine, UInt32(dnnl_stream_default_flags.rawValue)),
+                  "stream_create")
+        self.stream = stream!
+    }
+}
+
+/// A plain float32 memory descriptor for `dims` in `tag` order (`dnnl_format_tag_any` lets the
+/// primitive choose).
+func memoryDesc(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    let dims64 = dims.map { Int64($0) }
+    dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims64, type, tag), "memory_desc_init \(dims)")
+    return md
+}
+
+/// The oneDNN format tag of a tensor with `rank` dimensions stored in `layout`.
+func formatTag(rank: Int, _ layout: Layout) -> dnnl_format_tag_t {
+    switch (rank, layout) {
+    case (1, _): return dnnl_a
+    case (2, _): return dnnl_ab
+    case (3, _): return dnnl_abc
+    case (4, .contiguous): return dnnl_abcd
+    case (4, .channelsLast): return dnnl_acdb
+    default: preconditionFailure("formatTag: rank \(rank) with layout \(layout)")
+    }
+}
+
+/// The memory descriptor of `tensor` as it is stored.
+func memoryDesc(of tensor: Tensor) -> dnnl_memory_desc_t {
+    memoryDesc(tensor.shape, formatTag(rank: tensor.shape.count, tensor.layout))
+}
+
+func memoryDescSize(_ md: dnnl_memory_desc_t) -> Int {
+    var md = md
+    return dnnl_memory_desc_get_size(&md)
+}
+
+func memoryDescEqual(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+    var a = a, b = b
+    return dnnl_memory_desc_equal(&a, &b) != 0
+}
+
+/// A memory descriptor's bytes as a string, usable as (part of) an exact cache key.
+func descriptorKey(_ md: dnnl_memory_desc_t) -> String {
+    withUnsafeBytes(of: md) { Data($0).base64EncodedString() }
+}
+
+/// A tensor's shape and layout as part of a cache key.
+func layoutKey(_ t: Tensor) -> String { "\(t.shape)\(t.layout)" }
+
+/// A created primitive with its primitive descriptor.
+final class Primitive: @unchecked Sendable {
+    let descriptor: dnnl_primitive_desc_t
+    let handle: dnnl_primitive_t
+    /// oneDNN's implementation name, e.g. `brg:avx512_core` or `jit:avx512_core`.
+    let implementation: String
+
+    /// Creates the primitive from an op descriptor (pointer to a `dnnl_*_desc_t`).
+    convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil, what: String) {
+        var pd: dnnl_primitive_desc_t?
+        dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLContext.shared.engine, hint?.descriptor),
+                  "primitive_desc_create \(what)")
+        self.init(descriptor: pd!, what: what)
+    }
+
+    init(descriptor: dnnl_primitive_desc_t, what: String) {
+        self.descriptor = descriptor
+        var primitive: dnnl_primitive_t?
+        dnnlCheck(dnnl_primitive_create(&primitive, descriptor), "primitive_create \(what)")
+        handle = primitive!
+        var info: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
+        implementation = info.map { String(cString: $0) } ?? "?"
+        PrimitiveLog.shared.note(what: what, implementation: implementation)
+    }
+
+    /// The memory descriptor the primitive expects for `query` (e.g. `dnnl_query_weights_md`).
+    func memoryDesc(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(descriptor, query, index).pointee
+    }
+
+    /// Runs the primitive on the stream and waits. Each argument is (DNNL_ARG_*, descriptor, pointer).
+    func execute(_ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) {
+        let context = DNNLContext.shared
+        var memories: [dnnl_memory_t?] = []
+        memories.reserveCapacity(arguments.count)
+        var args: [dnnl_exec_arg_t] = []
+        for (slot, md, pointer) in arguments {
+            var md = md
+            var memory: dnnl_memory_t?
+            dnnlCheck(dnnl_memory_create(&memory, &md, context.engine, pointer), "memory_create")
+            memories.append(memory)
+            args.append(dnnl_exec_arg_t(arg: slot, memory: memory))
+        }
+        context.executionLock.lock()
+        dnnlCheck(dnnl_primitive_execute(handle, context.stream, Int32(args.count), args), "execute")
+        dnnlCheck(dnnl_stream_wait(context.stream), "stream_wait")
+        context.executionLock.unlock()
+        for memory in memories { dnnl_memory_destroy(memory) }
+    }
+}
+
+/// Primitives cached by a key describing their parameters; created once, reused every step.
+final class PrimitiveCache: @unchecked Sendable {
+    static let shared = PrimitiveCache()
+    private var primitives: [String: Primitive] = [:]
+    private let lock = NSLock()
+
+    func primitive(_ key: String, make: () -> Primitive) -> Primitive {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = primitives[key] { return cached }
+        let created = make()
+        primitives[key] = created
+        return created
+    }
+}
+
+/// Which oneDNN implementations the process created, so tests can assert none is a `ref:` fallback.
+public final class PrimitiveLog: @unchecked Sendable {
+    public static let shared = PrimitiveLog()
+    private var entries: [String: String] = [:]
+    private let lock = NSLock()
+
+    func note(what: String, implementation: String) {
+        lock.lock()
+        entries[what] = implementation
+        lock.unlock()
+    }
+
+    /// Every primitive created so far: description → implementation name.
+    public var implementations: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries
+    }
+
+    /// The primitives whose implementation is oneDNN's slow reference code.
+    public var referenceFallbacks: [String: String] {
+        implementations.filter { $0.value.hasPrefix("ref") }
+    }
+}
+
+/// oneDNN's version string, e.g. `2.6.3`.
+public func dnnlVersion() -> String {
+    let v = dnnl_version().pointee
+    return "\(v.major).\(v.minor).\(v.patch)"
+}

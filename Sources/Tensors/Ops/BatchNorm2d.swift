@@ -1,0 +1,105 @@
+// y = (x − μ) / sqrt(σ² + eps) · γ + β over x[N,C,H,W], per channel C   — torch.nn.functional.batch_norm
+// Training: μ, σ² are the batch statistics (biased σ²), and the running statistics are updated as
+// PyTorch does: running = (1 − momentum)·running + momentum·stat, with the unbiased σ²·M/(M − 1),
+// M = N·H·W. Eval: μ, σ² are the running statistics. oneDNN computes forward and backward.
+import CDNNL
+
+/// Batch normalisation with PyTorch semantics; one tape entry giving (dx, dγ, dβ).
+/// In training mode `runningMean` and `runningVar` are updated in place.
+public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+    let channels = x.shape[1]
+    precondition(x.shape.count == 4 && [weight, bias, runningMean, runningVar].allSatisfy { $0.shape == [channels] },
+                 "batchNorm2d: input \(x.shape) with parameters of shape \(weight.shape)")
+    let statistics: (mean: Tensor, variance: Tensor)
+    let y: Tensor
+    if training {
+        (y, statistics) = batchNorm2dForwardTraining(x, weight, bias, eps: eps)
+        let m = Float(x.shape[0] * x.shape[2] * x.shape[3])
+        let unbiased = m > 1 ? m / (m - 1) : 1
+        let rm = runningMean.pointer, rv = runningVar.pointer
+        let mean = statistics.mean.pointer, variance = statistics.variance.pointer
+        for c in 0..<channels {
+            rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
+            rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
+        }
+    } else {
+        y = batchNorm2dForwardInference(x, weight, bias, mean: runningMean, variance: runningVar, eps: eps)
+        statistics = (runningMean.copy(), runningVar.copy())
+    }
+    Tape.record(y, inputs: [x, weight, bias]) { dy in
+        batchNorm2dBackward(dy, x, weight, bias, mean: statistics.mean, variance: statistics.variance,
+                            globalStatistics: !training, eps: eps)
+    }
+    return y
+}
+
+private func flags(globalStatistics: Bool) -> UInt32 {
+    var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
+    if globalStatistics { flags |= dnnl_use_global_stats.rawValue }
+    return flags
+}
+
+private func forwardPrimitive(_ x: Tensor, training: Bool, globalStatistics: Bool, eps: Float) -> Primitive {
+    let key = "bn fwd \(layoutKey(x)) \(training) \(globalStatistics) \(eps)"
+    return PrimitiveCache.shared.primitive(key) {
+        var desc = dnnl_batch_normalization_desc_t()
+        var md = memoryDesc(of: x)
+        dnnlCheck(dnnl_batch_normalization_forward_desc_init(
+            &desc, training ? dnnl_forward_training : dnnl_forward_inference, &md, eps,
+            flags(globalStatistics: globalStatistics)), "bn fwd desc")
+        return Primitive(opDesc: &desc, what: key)
+    }
+}
+
+/// Training forward: returns y and the batch mean and biased variance.
+func batchNorm2dForwardTraining(_ x: Tensor, _ weight: Tensor, _ bias: Tensor,
+                                eps: Float) -> (Tensor, (mean: Tensor, variance: Tensor)) {
+    let primitive = forwardPrimitive(x, training: true, globalStatistics: false, eps: eps)
+    let y = Tensor(uninitialized: x.shape, layout: x.layout)
+    let channels = x.shape[1]
+    let mean = Tensor(uninitialized: [channels]), variance = Tensor(uninitialized: [channels])
+    let md = memoryDesc(of: x), vector = memoryDesc([channels], dnnl_a)
+    primitive.execute([(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DST, md, y.raw),
+                       (DNNL_ARG_SCALE, vector, weight.raw), (DNNL_ARG_SHIFT, vector, bias.raw),
+                       (DNNL_ARG_MEAN, vector, mean.raw), (DNNL_ARG_VARIANCE, vector, variance.raw)])
+    return (y, (mean, variance))
+}
+
+/// Inference forward with given statistics.
+func batchNorm2dForwardInference(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, mean: Tensor, variance: Tensor,
+                                 eps: Float) -> Tensor {
+    let primitive = forwardPrimitive(x, training: false, globalStatistics: true, eps: eps)
+    let y = Tensor(uninitialized: x.shape, layout: x.layout)
+    let md = memoryDesc(of: x), vector = memoryDesc([x.shape[1]], dnnl_a)
+    primitive.execute([(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DST, md, y.raw),
+                       (DNNL_ARG_SCALE, vector, weight.raw), (DNNL_ARG_SHIFT, vector, bias.raw),
+                       (DNNL_ARG_MEAN, vector, mean.raw), (DNNL_ARG_VARIANCE, vector, variance.raw)])
+    return y
+}
+
+/// Returns [dx, dγ, dβ]; with `globalStatistics` the statistics are constants (eval mode).
+/// oneDNN 2.6 fails (invalid arguments) unless the shift is passed to backward too.
+func batchNorm2dBackward(_ dy: Tensor, _ x: Tensor, _ weight: Tensor, _ bias: Tensor, mean: Tensor, variance: Tensor,
+                         globalStatistics: Bool, eps: Float) -> [Tensor?] {
+    let key = "bn bwd \(layoutKey(x)) \(globalStatistics) \(eps)"
+    let hint = forwardPrimitive(x, training: true, globalStatistics: globalStatistics, eps: eps)
+    let primitive = PrimitiveCache.shared.primitive(key) {
+        var desc = dnnl_batch_normalization_desc_t()
+        var md = memoryDesc(of: x)
+        dnnlCheck(dnnl_batch_normalization_backward_desc_init(
+            &desc, dnnl_backward, &md, &md, eps, flags(globalStatistics: globalStatistics)), "bn bwd desc")
+        return Primitive(opDesc: &desc, hint: hint, what: key)
+    }
+    let dy = dy.withLayout(x.layout)
+    let channels = x.shape[1]
+    let dx = Tensor(uninitialized: x.shape, layout: x.layout)
+    let dWeight = Tensor(uninitialized: [channels]), dBias = Tensor(uninitialized: [channels])
+    let md = memoryDesc(of: x), vector = memoryDesc([channels], dnnl_a)
+    primitive.execute([(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DIFF_DST, md, dy.raw),
+                       (DNNL_ARG_MEAN, vector, mean.raw), (DNNL_ARG_VARIANCE, vector, variance.raw),
+                       (DNNL_ARG_SCALE, vector, weight.raw), (DNNL_ARG_SHIFT, vector, bias.raw),
+                       (DNNL_ARG_DIFF_SRC, md, dx.raw),
+                       (DNNL_ARG_DIFF_SCALE, vector, dWeight.raw), (DNNL_ARG_DIFF_SHIFT, vector, dBias.raw)])
+    return [dx, dWeight, dBias]
+}

@@ -1,0 +1,118 @@
+// y[N,O,H',W'] = x[N,C,H,W] ⋆ w[O,C,kh,kw] + b[O]   — torch.nn.functional.conv2d (groups 1, dilation 1)
+// H' = (H + 2·padding − kh) / stride + 1. Activations come out channelsLast (NHWC), which oneDNN's
+// convolutions run fastest on; weights stay in PyTorch's [O, C, kh, kw] and are reordered per call.
+import CDNNL
+
+/// The shapes and hyper-parameters of one convolution, and its cache key.
+struct ConvGeometry: CustomStringConvertible {
+    let input: [Int]
+    let weight: [Int]   // [O, C, kh, kw]
+    let stride: Int
+    let padding: Int
+    let hasBias: Bool
+
+    var output: [Int] {
+        [input[0], weight[0],
+         (input[2] + 2 * padding - weight[2]) / stride + 1,
+         (input[3] + 2 * padding - weight[3]) / stride + 1]
+    }
+    var description: String { "\(input) w\(weight) s\(stride) p\(padding) b\(hasBias)" }
+
+    /// Source and destination are NHWC: oneDNN runs mixed NCHW/NHWC convolutions with `ref:`.
+    var sourceDesc: dnnl_memory_desc_t { memoryDesc(input, dnnl_acdb) }
+    var weightsAnyDesc: dnnl_memory_desc_t { memoryDesc(weight, dnnl_format_tag_any) }
+    var biasDesc: dnnl_memory_desc_t { memoryDesc([weight[0]], dnnl_a) }
+    /// The bias descriptor, or a zero descriptor (which tells oneDNN there is no bias).
+    var optionalBiasDesc: dnnl_memory_desc_t { hasBias ? biasDesc : dnnl_memory_desc_t() }
+    var destinationDesc: dnnl_memory_desc_t { memoryDesc(output, dnnl_acdb) }
+    var strides: [Int64] { [Int64(stride), Int64(stride)] }
+    var paddings: [Int64] { [Int64(padding), Int64(padding)] }
+}
+
+/// 2-D convolution with PyTorch semantics; records one tape entry giving (dx, dw, db).
+/// The input gradient is skipped when `x` does not require grad (e.g. the stem on images).
+/// An NCHW input is reordered to NHWC first; the input gradient comes back NHWC.
+public func conv2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+    precondition(x.shape.count == 4 && w.shape.count == 4 && x.shape[1] == w.shape[1],
+                 "conv2d: input \(x.shape) and weight \(w.shape) do not match")
+    let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding, hasBias: b != nil)
+    let source = x.withLayout(.channelsLast)
+    let y = conv2dForward(source, w, b, geometry)
+    Tape.record(y, inputs: [x, w, b]) { dy in
+        conv2dBackward(dy, source, w, geometry, needsInputGrad: x.requiresGrad)
+    }
+    return y
+}
+
+private func forwardPrimitive(_ geometry: ConvGeometry) -> Primitive {
+    PrimitiveCache.shared.primitive("conv fwd \(geometry)") {
+        var desc = dnnl_convolution_desc_t()
+        var src = geometry.sourceDesc, weights = geometry.weightsAnyDesc
+        var bias = geometry.optionalBiasDesc, dst = geometry.destinationDesc
+        dnnlCheck(dnnl_convolution_forward_desc_init(
+            &desc, dnnl_forward_training, dnnl_convolution_direct, &src, &weights,
+            &bias, &dst, geometry.strides, geometry.paddings, geometry.paddings),
+            "conv fwd desc \(geometry)")
+        return Primitive(opDesc: &desc, what: "conv fwd \(geometry)")
+    }
+}
+
+/// Forward primitive, cached by geometry.
+func conv2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: ConvGeometry) -> Tensor {
+    let primitive = forwardPrimitive(geometry)
+    let y = Tensor(uninitialized: geometry.output, layout: .channelsLast)
+    let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
+    let (weights, keep) = bufferMatching(weightsDesc, w)
+    var args = [(DNNL_ARG_SRC, geometry.sourceDesc, x.raw), (DNNL_ARG_WEIGHTS, weightsDesc, weights),
+                (DNNL_ARG_DST, geometry.destinationDesc, y.raw)]
+    if let b { args.append((DNNL_ARG_BIAS, geometry.biasDesc, b.raw)) }
+    primitive.execute(args)
+    withExtendedLifetime(keep) {}
+    return y
+}
+
+/// Backward-data (only when `needsInputGrad`) and backward-weights; returns [dx, dw, db].
+func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry,
+                    needsInputGrad: Bool) -> [Tensor?] {
+    let dy = dy.withLayout(.channelsLast)
+    let hint = forwardPrimitive(geometry)
+    var dx: Tensor?
+    if needsInputGrad {
+        let primitive = PrimitiveCache.shared.primitive("conv bwd data \(geometry)") {
+            var desc = dnnl_convolution_desc_t()
+            var diffSrc = geometry.sourceDesc, weights = geometry.weightsAnyDesc, diffDst = geometry.destinationDesc
+            dnnlCheck(dnnl_convolution_backward_data_desc_init(
+                &desc, dnnl_convolution_direct, &diffSrc, &weights, &diffDst,
+                geometry.strides, geometry.paddings, geometry.paddings), "conv bwd data desc \(geometry)")
+            return Primitive(opDesc: &desc, hint: hint, what: "conv bwd data \(geometry)")
+        }
+        let result = Tensor(uninitialized: geometry.input, layout: .channelsLast)
+        let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
+        let (weights, keep) = bufferMatching(weightsDesc, w)
+        primitive.execute([(DNNL_ARG_DIFF_DST, geometry.destinationDesc, dy.raw),
+                           (DNNL_ARG_WEIGHTS, weightsDesc, weights),
+                           (DNNL_ARG_DIFF_SRC, geometry.sourceDesc, result.raw)])
+        withExtendedLifetime(keep) {}
+        dx = result
+    }
+    let primitive = PrimitiveCache.shared.primitive("conv bwd weights \(geometry)") {
+        var desc = dnnl_convolution_desc_t()
+        var src = geometry.sourceDesc, diffWeights = geometry.weightsAnyDesc
+        var diffBias = geometry.optionalBiasDesc, diffDst = geometry.destinationDesc
+        dnnlCheck(dnnl_convolution_backward_weights_desc_init(
+            &desc, dnnl_convolution_direct, &src, &diffWeights, &diffBias, &diffDst,
+            geometry.strides, geometry.paddings, geometry.paddings), "conv bwd weights desc \(geometry)")
+        return Primitive(opDesc: &desc, hint: hint, what: "conv bwd weights \(geometry)")
+    }
+    let dw = Tensor(uninitialized: geometry.weight)
+    let diffWeightsDesc = primitive.memoryDesc(dnnl_query_diff_weights_md)
+    let (diffWeights, scratch) = outputBuffer(diffWeightsDesc, dw)
+    var args = [(DNNL_ARG_SRC, geometry.sourceDesc, x.raw), (DNNL_ARG_DIFF_DST, geometry.destinationDesc, dy.raw),
+                (DNNL_ARG_DIFF_WEIGHTS, diffWeightsDesc, diffWeights)]
+    let db = geometry.hasBias ? Tensor(uninitialized: [geometry.weight[0]]) : nil
+    if let db { args.append((DNNL_ARG_DIFF_BIAS, geometry.biasDesc, db.raw)) }
+    primitive.execute(args)
+    copyBack(diffWeightsDesc, diffWeights, into: dw)
+    withExtendedLifetime(scratch) {}
+    return [dx, dw, db]
+}

@@ -1,0 +1,44 @@
+// y = max(x, 0)   — torch.nn.functional.relu
+// Backward: dx = dy where y > 0 else 0 (oneDNN eltwise relu, computed from y).
+import CDNNL
+
+/// Rectified linear unit; the result has `x`'s layout.
+public func relu(_ x: Tensor) -> Tensor {
+    let y = reluForward(x)
+    Tape.record(y, inputs: [x]) { dy in [reluBackward(dy, y)] }
+    return y
+}
+
+func reluForward(_ x: Tensor) -> Tensor {
+    let y = Tensor(uninitialized: x.shape, layout: x.layout)
+    let md = memoryDesc(of: x)
+    let primitive = PrimitiveCache.shared.primitive("relu fwd \(layoutKey(x))") {
+        var desc = dnnl_eltwise_desc_t()
+        var md = md
+        dnnlCheck(dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                                                 &md, 0, 0), "relu desc")
+        return Primitive(opDesc: &desc, what: "relu fwd \(x.shape) \(x.layout)")
+    }
+    primitive.execute([(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DST, md, y.raw)])
+    return y
+}
+
+func reluBackward(_ dy: Tensor, _ y: Tensor) -> Tensor {
+    let dy = dy.withLayout(y.layout)
+    let dx = Tensor(uninitialized: y.shape, layout: y.layout)
+    let md = memoryDesc(of: y)
+    let primitive = PrimitiveCache.shared.primitive("relu bwd \(layoutKey(y))") {
+        var forward = dnnl_eltwise_desc_t()
+        var backward = dnnl_eltwise_desc_t()
+        var md = md
+        dnnlCheck(dnnl_eltwise_forward_desc_init(&forward, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                                                 &md, 0, 0), "relu desc")
+        let hint = Primitive(opDesc: &forward, what: "relu fwd hint")
+        dnnlCheck(dnnl_eltwise_backward_desc_init(&backward, dnnl_eltwise_relu_use_dst_for_bwd, &md, &md, 0, 0),
+                  "relu bwd desc")
+        return Primitive(opDesc: &backward, hint: hint, what: "relu bwd \(y.shape) \(y.layout)")
+    }
+    primitive.execute([(DNNL_ARG_DST, md, y.raw), (DNNL_ARG_DIFF_DST, md, dy.raw),
+                       (DNNL_ARG_DIFF_SRC, md, dx.raw)])
+    return dx
+}

@@ -1,0 +1,143 @@
+// A float32 tensor with a logical NCHW shape (PyTorch's) and a physical layout chosen by the engine.
+import CDNNL
+
+/// How a tensor's elements are stored. The logical shape is always PyTorch's (`[N, C, H, W]` for
+/// images); `channelsLast` stores a 4-D tensor as NHWC, which oneDNN's convolutions run fastest on.
+public enum Layout: Sendable, Equatable, CustomStringConvertible {
+    /// Row-major in the logical order (NCHW for 4-D).
+    case contiguous
+    /// NHWC for a 4-D tensor.
+    case channelsLast
+
+    public var description: String { self == .contiguous ? "contiguous" : "channelsLast" }
+}
+
+/// A float32 tensor. Shapes and element order at every public boundary are PyTorch's (NCHW, C order).
+public final class Tensor: @unchecked Sendable {
+    public let shape: [Int]
+    public let layout: Layout
+    let storage: Storage
+    /// Whether backward computes a gradient for this tensor (leaves) or through it (op outputs).
+    public var requiresGrad = false
+    /// The accumulated gradient of a leaf after `backward`, in the leaf's logical shape.
+    public var grad: Tensor?
+
+    /// Number of elements.
+    public var count: Int { storage.count }
+    var pointer: UnsafeMutablePointer<Float> { storage.pointer }
+    var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(storage.pointer) }
+
+    /// A tensor whose memory is not initialised (ops overwrite every element).
+    init(uninitialized shape: [Int], layout: Layout = .contiguous) {
+        precondition(layout == .contiguous || shape.count == 4, "channelsLast needs a 4-D shape, got \(shape)")
+        self.shape = shape
+        self.layout = layout
+        storage = Storage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor filled with `value`.
+    public convenience init(repeating value: Float, shape: [Int], layout: Layout = .contiguous) {
+        self.init(uninitialized: shape, layout: layout)
+        pointer.update(repeating: value, count: count)
+    }
+
+    /// A zero tensor.
+    public convenience init(zeros shape: [Int], layout: Layout = .contiguous) {
+        self.init(repeating: 0, shape: shape, layout: layout)
+    }
+
+    /// A contiguous tensor holding `values` in logical (C, NCHW) order.
+    public convenience init(shape: [Int], values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "Tensor: \(values.count) values for shape \(shape)")
+        self.init(uninitialized: shape)
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    /// A scalar (shape `[]`).
+    public convenience init(scalar: Float) {
+        self.init(shape: [], values: [scalar])
+    }
+
+    /// The elements in logical (C, NCHW) order.
+    public func toArray() -> [Float] {
+        let plain = withLayout(.contiguous)
+        return Array(UnsafeBufferPointer(start: plain.pointer, count: plain.count))
+    }
+
+    /// The single element of a one-element tensor.
+    public func item() -> Float {
+        precondition(count == 1, "item() on a tensor of shape \(shape)")
+        return pointer[0]
+    }
+
+    /// The same values stored in `layout` (self when already so). Not recorded on the tape.
+    public func withLayout(_ target: Layout) -> Tensor {
+        if target == layout || shape.count != 4 { return self }
+        let out = Tensor(uninitialized: shape, layout: target)
+        reorder(from: memoryDesc(of: self), raw, to: memoryDesc(of: out), out.raw)
+        return out
+    }
+
+    /// A copy with its own memory, same layout, not on the tape.
+    public func copy() -> Tensor {
+        let out = Tensor(uninitialized: shape, layout: layout)
+        out.pointer.update(from: pointer, count: count)
+        return out
+    }
+
+    /// Overwrites this tensor's elements with `source`'s (same logical shape; layouts may differ).
+    public func assign(_ source: Tensor) {
+        precondition(source.shape == shape, "assign: shape \(source.shape) into \(shape)")
+        let s = source.withLayout(layout)
+        pointer.update(from: s.pointer, count: count)
+    }
+
+    /// Direct access to the stored elements (in `layout` order).
+    public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeMutableBufferPointer(start: pointer, count: count))
+    }
+}
+
+/// Copies between two memory descriptions of the same logical tensor with a cached reorder primitive.
+func reorder(from sourceDesc: dnnl_memory_desc_t, _ source: UnsafeMutableRawPointer,
+             to targetDesc: dnnl_memory_desc_t, _ target: UnsafeMutableRawPointer) {
+    let key = "reorder \(descriptorKey(sourceDesc)) \(descriptorKey(targetDesc))"
+    let primitive = PrimitiveCache.shared.primitive(key) {
+        var pd: dnnl_primitive_desc_t?
+        var s = sourceDesc, t = targetDesc
+        let engine = DNNLContext.shared.engine
+        dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, engine, &t, engine, nil), "reorder")
+        return Primitive(descriptor: pd!, what: "reorder")
+    }
+    primitive.execute([(DNNL_ARG_FROM, sourceDesc, source), (DNNL_ARG_TO, targetDesc, target)])
+}
+
+/// A buffer holding `tensor` in the layout a primitive asked for (`desc`): the tensor's own memory
+/// when that is already the layout, else a reordered copy kept alive by the returned storage.
+/// `own` describes the tensor's memory (default: its shape and layout).
+func bufferMatching(_ desc: dnnl_memory_desc_t, _ tensor: Tensor,
+                    own: dnnl_memory_desc_t? = nil) -> (UnsafeMutableRawPointer, Storage?) {
+    let own = own ?? memoryDesc(of: tensor)
+    if memoryDescEqual(own, desc) { return (tensor.raw, nil) }
+    let storage = Storage(count: (memoryDescSize(desc) + 3) / 4)
+    reorder(from: own, tensor.raw, to: desc, UnsafeMutableRawPointer(storage.pointer))
+    return (UnsafeMutableRawPointer(storage.pointer), storage)
+}
+
+/// Scratch memory for a primitive output in layout `desc`: the tensor's own memory when that is
+/// already the layout (`own`, default its shape and layout), else a new buffer to `copyBack` from.
+func outputBuffer(_ desc: dnnl_memory_desc_t, _ tensor: Tensor,
+                  own: dnnl_memory_desc_t? = nil) -> (UnsafeMutableRawPointer, Storage?) {
+    let own = own ?? memoryDesc(of: tensor)
+    if memoryDescEqual(own, desc) { return (tensor.raw, nil) }
+    let storage = Storage(count: (memoryDescSize(desc) + 3) / 4)
+    return (UnsafeMutableRawPointer(storage.pointer), storage)
+}
+
+/// Writes a buffer in a primitive's layout `desc` back into `tensor`'s own layout.
+func copyBack(_ desc: dnnl_memory_desc_t, _ buffer: UnsafeMutableRawPointer, into tensor: Tensor,
+              own: dnnl_memory_desc_t? = nil) {
+    let own = own ?? memoryDesc(of: tensor)
+    if buffer == tensor.raw { return }
+    reorder(from: desc, buffer, to: own, tensor.raw)
+}
