@@ -46,7 +46,7 @@ public enum SafetensorsFile {
         } catch let error as HeaderError {
             throw fail(error.reason)
         } catch {
-            throw fail("header is not valid JSON: \(describe(error))")
+            throw fail("header is not valid UTF-8 JSON")
         }
 
         let dataLength = bytes.count - dataStart
@@ -165,13 +165,6 @@ public enum SafetensorsFile {
         }
         return out + "\""
     }
-
-    private static func describe(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return context.debugDescription
-        }
-        return String(describing: error)
-    }
 }
 
 // MARK: - Header decoding
@@ -208,7 +201,7 @@ private struct Header: Decodable {
         let container: KeyedDecodingContainer<Key>
         do {
             container = try decoder.container(keyedBy: Key.self)
-        } catch {
+        } catch DecodingError.typeMismatch {
             throw HeaderError(reason: "header is not a JSON object")
         }
         for key in container.allKeys {
