@@ -8,6 +8,7 @@ import Foundation
 ///
 /// Files written here are byte-identical to `safetensors.torch.save_file` for the same tensors and metadata:
 /// data ordered by dtype (I64, F32, BF16, F16) then name, header in data order, padded with spaces to 8 bytes.
+/// (Metadata keys are sorted here; the reference writer orders several keys at random.)
 public enum SafetensorsFile {
     /// The contents of one file: tensors by name and the `__metadata__` strings.
     public typealias Contents = (tensors: [String: TensorData], metadata: [String: String])
