@@ -51,7 +51,7 @@ public enum SafetensorsFile {
         }
 
         let dataLength = bytes.count - dataStart
-        var entries: [(name: String, info: TensorInfo)] = []
+        var entries: [(name: String, shape: [Int], dtype: DType, begin: Int, end: Int)] = []
         for (name, info) in header.tensors {
             guard let dtype = DType(rawValue: info.dtype) else {
                 let supported = DType.allCases.map(\.rawValue).joined(separator: ", ")
@@ -73,32 +73,31 @@ public enum SafetensorsFile {
             guard end <= dataLength else {
                 throw fail("truncated: tensor '\(name)' has data_offsets [\(begin), \(end)] beyond the \(dataLength) data bytes")
             }
-            entries.append((name, info))
+            entries.append((name, info.shape, dtype, begin, end))
         }
 
         // The tensors must tile [0, dataLength): sorted by offsets, each starts where the previous ended.
-        entries.sort { ($0.info.dataOffsets[0], $0.info.dataOffsets[1]) < ($1.info.dataOffsets[0], $1.info.dataOffsets[1]) }
+        entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
         var position = 0
-        var previous: String?
-        for (name, info) in entries {
-            let begin = info.dataOffsets[0]
-            if begin < position {
-                throw fail("tensors '\(previous!)' and '\(name)' overlap (data_offsets begin \(begin) < \(position))")
+        var previous = ""
+        for entry in entries {
+            if entry.begin < position {
+                throw fail("tensors '\(previous)' and '\(entry.name)' overlap (data_offsets begin \(entry.begin) < \(position))")
             }
-            if begin > position {
-                throw fail("data bytes [\(position), \(begin)) belong to no tensor (before '\(name)')")
+            if entry.begin > position {
+                throw fail("data bytes [\(position), \(entry.begin)) belong to no tensor (before '\(entry.name)')")
             }
-            position = info.dataOffsets[1]
-            previous = name
+            position = entry.end
+            previous = entry.name
         }
         guard position == dataLength else {
             throw fail("\(dataLength - position) data bytes after the last tensor belong to no tensor")
         }
 
         var tensors: [String: TensorData] = [:]
-        for (name, info) in entries {
-            let range = (dataStart + info.dataOffsets[0])..<(dataStart + info.dataOffsets[1])
-            tensors[name] = TensorData(shape: info.shape, dtype: DType(rawValue: info.dtype)!, bytes: Array(bytes[range]))
+        for entry in entries {
+            let bytes = Array(bytes[(dataStart + entry.begin)..<(dataStart + entry.end)])
+            tensors[entry.name] = TensorData(shape: entry.shape, dtype: entry.dtype, bytes: bytes)
         }
         return (tensors, header.metadata)
     }
@@ -108,12 +107,11 @@ public enum SafetensorsFile {
         let ordered = tensors.sorted { a, b in
             let (rankA, rankB) = (writeRank(a.value.dtype), writeRank(b.value.dtype))
             if rankA != rankB { return rankA > rankB }
-            return Array(a.key.utf8).lexicographicallyPrecedes(Array(b.key.utf8))
+            return a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
         }
-        var json = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            let pairs = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             fields.append("\"__metadata__\":{" + pairs.map { jsonString($0.key) + ":" + jsonString($0.value) }.joined(separator: ",") + "}")
         }
         var offset = 0
@@ -123,8 +121,7 @@ public enum SafetensorsFile {
             fields.append("\(jsonString(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
-        json += fields.joined(separator: ",") + "}"
-        var header = Array(json.utf8)
+        var header = Array(("{" + fields.joined(separator: ",") + "}").utf8)
         header += [UInt8](repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
 
         var out: [UInt8] = []
