@@ -81,3 +81,34 @@ struct ModelParityFixture: Decodable {
     /// The train-mode output heatmaps (float32, `train.shape`).
     func trainOutput() throws -> TensorData { try NpyFile.read(NNFixtures.url(train.output)) }
 }
+
+/// `state_dict_shapes.json`: the PyTorch state_dict keys and shapes of every model name (make_model_fixtures.py).
+struct StateDictShapesFixture: Decodable {
+    struct Model: Decodable {
+        var name: String
+        /// "paper" or "fixed" (SimpleBaseline models appear once, as "paper").
+        var width: String
+        /// Key into `backbones`.
+        var backbone: String
+        /// Trainable parameters (BN running statistics and `num_batches_tracked` excluded).
+        var param_count: Int
+        /// Number of state_dict entries, backbone and head together.
+        var state_count: Int
+        /// `deconv_layers.*` and `final_layer.*` / `final_layers.*` keys with their shapes.
+        var head: [String: [Int]]
+    }
+
+    /// Backbone keys (`conv1.weight`, `bn1.*`, `layer1.0.conv1.weight`, …) with shapes, by "res18" … "res152".
+    var backbones: [String: [String: [Int]]]
+    var models: [Model]
+
+    static func load() throws -> StateDictShapesFixture { try NNFixtures.json("state_dict_shapes.json") }
+
+    /// The full state_dict shapes of `name` at `width`.
+    func shapes(of name: String, width: String = "paper") -> [String: [Int]]? {
+        guard let model = models.first(where: { $0.name == name && $0.width == width }),
+              let backbone = backbones[model.backbone]
+        else { return nil }
+        return backbone.merging(model.head) { a, _ in a }
+    }
+}

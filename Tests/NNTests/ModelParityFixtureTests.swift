@@ -55,4 +55,28 @@ struct ModelParityFixtureTests {
             if key.hasSuffix("running_var") { #expect(values.allSatisfy { $0 > 0 }, "\(key)") }
         }
     }
+
+    @Test("state_dict_shapes.json lists every model with the DESIGN.md §3 parameter counts")
+    func stateDictShapes() throws {
+        let fixture = try StateDictShapesFixture.load()
+        #expect(fixture.models.count == 5 * 7)
+        let pinned: [(String, String, Int)] = [
+            ("res50", "paper", 33_999_697), ("res50_2", "paper", 34_148_277), ("res50_3", "paper", 34_450_316),
+            ("res50_4", "paper", 34_554_781), ("res101", "paper", 52_991_825), ("res50_3", "fixed", 34_147_699),
+        ]
+        for (name, width, count) in pinned {
+            #expect(fixture.models.first { $0.name == name && $0.width == width }?.param_count == count, "\(name) \(width)")
+        }
+        let buffers = ["running_mean", "running_var", "num_batches_tracked"]
+        for model in fixture.models {
+            let shapes = try #require(fixture.shapes(of: model.name, width: model.width))
+            #expect(shapes.count == model.state_count, "\(model.name)")
+            let trainable = shapes.filter { key, _ in !buffers.contains { key.hasSuffix($0) } }
+            #expect(trainable.values.reduce(0) { $0 + $1.reduce(1, *) } == model.param_count, "\(model.name) \(model.width)")
+        }
+        #expect(fixture.shapes(of: "res50_3")?["deconv_layers.3.weight"] == [273, 273, 4, 4])
+        #expect(fixture.shapes(of: "res50_4")?["final_layers.0.weight"] == [17, 2048, 1, 1])
+        #expect(fixture.shapes(of: "res50")?["layer1.0.downsample.0.weight"] == [256, 64, 1, 1])
+        #expect(fixture.shapes(of: "res18")?["bn1.num_batches_tracked"] == [])
+    }
 }
