@@ -1,5 +1,6 @@
 // Locating and decoding the files in Tests/NNTests/Fixtures (written by Tools/fixtures/*.py).
 import Foundation
+import NN
 
 enum NNFixtures {
     /// The URL of a file in Tests/NNTests/Fixtures.
@@ -18,5 +19,18 @@ enum NNFixtures {
             .appendingPathComponent("NNTests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
+    }
+
+    /// The message of the `CheckpointError.malformed` that `body` throws, or nil when it returns.
+    static func malformedMessage(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let error as CheckpointError {
+            guard case .malformed = error else { return "not .malformed: \(error)" }
+            return error.description
+        } catch {
+            return "unexpected error type: \(error)"
+        }
     }
 }

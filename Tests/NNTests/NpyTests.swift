@@ -4,15 +4,7 @@ import Testing
 
 /// The `CheckpointError.malformed` message decoding `bytes` produces, or nil when it decodes.
 private func npyDecodeError(_ bytes: [UInt8]) -> String? {
-    do {
-        _ = try NpyFile.decode(bytes, file: "x.npy")
-        return nil
-    } catch let error as CheckpointError {
-        guard case .malformed = error else { return "not .malformed: \(error)" }
-        return error.description
-    } catch {
-        return "unexpected error type: \(error)"
-    }
+    NNFixtures.malformedMessage { _ = try NpyFile.decode(bytes, file: "x.npy") }
 }
 
 /// A v1 .npy file with the given header dict text and data (padding as numpy writes it).

@@ -22,15 +22,7 @@ private func safetensorsBytes(header: String, data: [UInt8]) -> [UInt8] {
 
 /// The `CheckpointError.malformed` message decoding `bytes` produces, or nil when it decodes.
 private func decodeError(_ bytes: [UInt8]) -> String? {
-    do {
-        _ = try SafetensorsFile.decode(bytes, file: "bad.safetensors")
-        return nil
-    } catch let error as CheckpointError {
-        guard case .malformed = error else { return "not .malformed: \(error)" }
-        return error.description
-    } catch {
-        return "unexpected error type: \(error)"
-    }
+    NNFixtures.malformedMessage { _ = try SafetensorsFile.decode(bytes, file: "bad.safetensors") }
 }
 
 @Suite("Safetensors read/write")
