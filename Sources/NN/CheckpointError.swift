@@ -1,0 +1,19 @@
+// Errors of the NN target's file formats (safetensors, .npy): one line each, naming the file.
+
+/// Why a weights or array file could not be read or written.
+///
+/// Each `description` is one line: `<file>: <what was wrong, and what was expected>`, e.g.
+/// `x.npy: dtype <f8, expected <f4 (float32)`.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    /// The operating system refused to open, read, write or rename the file.
+    case io(file: String, reason: String)
+    /// The bytes break the file format (truncation, bad header, bad offsets, wrong dtype, …).
+    case malformed(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .io(let file, let reason), .malformed(let file, let reason):
+            return "\(file): \(reason)"
+        }
+    }
+}
