@@ -79,12 +79,13 @@ func readFile(_ url: URL) throws -> Data {
 
 /// Decodes `T`, turning `DecodingError` into a one-line `EvalError` naming the file and the record.
 func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data, file: String, what: String) throws -> T {
-    guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-        throw EvalError.notJSON(file: file)
-    }
     do {
         return try JSONDecoder().decode(type, from: data)
     } catch let error as DecodingError {
+        if case let .dataCorrupted(context) = error, context.codingPath.isEmpty,
+           (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil {
+            throw EvalError.notJSON(file: file)
+        }
         throw EvalError.malformed(file: file, detail: describe(error, topLevel: what))
     }
 }

@@ -25,10 +25,22 @@ struct CocoEval: ParsableCommand {
     @Flag(help: "Print the 10 stats as JSON instead of the table.")
     var json = false
 
+    @Flag(help: ArgumentHelp("Print load and evaluation times to stderr (for Tools/bench_cocoeval.py).",
+                             visibility: .hidden))
+    var timing = false
+
     func run() throws {
+        let start = DispatchTime.now()
         let evaluation = try CocoKeypointEval.load(annotations: URL(fileURLWithPath: annotations),
                                                    results: URL(fileURLWithPath: results))
+        let loaded = DispatchTime.now()
         let summary = evaluation.evaluate()
+        if timing {
+            let ms = { (a: DispatchTime, b: DispatchTime) in Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e6 }
+            let line = String(format: "cocoeval timing: load %.1f ms, evaluate %.1f ms\n", ms(start, loaded),
+                              ms(loaded, DispatchTime.now()))
+            FileHandle.standardError.write(Data(line.utf8))
+        }
         if json {
             print("{\"stats\": [\(summary.stats.map { "\($0)" }.joined(separator: ", "))]}")
         } else {
