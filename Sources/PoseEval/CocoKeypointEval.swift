@@ -81,14 +81,10 @@ public struct CocoKeypointEval {
         }
         var dts = [Key: [EvalDetection]]()
         for (index, result) in results.enumerated() where categorySet.contains(result.categoryId) {
-            let area: Double
-            if areaFromBBox {
-                area = result.bbox![2] * result.bbox![3]
-            } else {
-                area = keypointExtentArea(result.keypoints)
-            }
+            let (area, bbox) = areaFromBBox ? (result.bbox![2] * result.bbox![3], result.bbox!)
+                                            : keypointExtent(result.keypoints)
             dts[Key(imageId: result.imageId, categoryId: result.categoryId), default: []].append(EvalDetection(
-                id: index + 1, keypoints: result.keypoints, area: area, score: result.score))
+                id: index + 1, keypoints: result.keypoints, bbox: bbox, area: area, score: result.score))
         }
         groundTruths = gts
         detections = dts
@@ -132,10 +128,11 @@ public struct CocoKeypointEval {
     }
 }
 
-/// `(max x - min x) * (max y - min y)` over all keypoints, as pycocotools `loadRes` for keypoint results.
-func keypointExtentArea(_ keypoints: [Double]) -> Double {
+/// Area `(x1 - x0) * (y1 - y0)` and bbox `[x0, y0, x1 - x0, y1 - y0]` of all keypoints (scores ignored,
+/// every joint counts), as pycocotools `loadRes` for keypoint results.
+func keypointExtent(_ keypoints: [Double]) -> (area: Double, bbox: [Double]) {
     let xs = stride(from: 0, to: keypoints.count, by: 3).map { keypoints[$0] }
     let ys = stride(from: 1, to: keypoints.count, by: 3).map { keypoints[$0] }
-    guard let x0 = xs.min(), let x1 = xs.max(), let y0 = ys.min(), let y1 = ys.max() else { return 0 }
-    return (x1 - x0) * (y1 - y0)
+    guard let x0 = xs.min(), let x1 = xs.max(), let y0 = ys.min(), let y1 = ys.max() else { return (0, [0, 0, 0, 0]) }
+    return ((x1 - x0) * (y1 - y0), [x0, y0, x1 - x0, y1 - y0])
 }

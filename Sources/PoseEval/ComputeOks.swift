@@ -14,10 +14,13 @@ struct EvalGroundTruth {
     var ignore: Bool
 }
 
-/// A detection as COCOeval sees it after `loadRes` (id = position in the file + 1, area from keypoints or bbox).
+/// A detection as COCOeval sees it after `loadRes`: id = position in the file + 1; area and `[x, y, w, h]`
+/// bbox of the keypoints' extent (or, in loadRes' bbox branch, the result's own bbox and `w * h`).
+/// OKS ignores the bbox; the area decides the area-range ignore of unmatched detections.
 struct EvalDetection {
     var id: Int
     var keypoints: [Double]
+    var bbox: [Double]
     var area: Double
     var score: Double
 }

@@ -54,14 +54,23 @@ struct CocoKeypointEvalTests {
         let gt = EvalGroundTruth(id: 1, keypoints: [Double](repeating: 0, count: 51), bbox: [10, 20, 30, 40],
                                  area: 900, isCrowd: false, ignore: true)
         // Every joint inside [x0, x1] = [-20, 70], [y0, y1] = [-20, 100]: distance 0, OKS 1.
-        let inside = EvalDetection(id: 1, keypoints: (0..<17).flatMap { _ in [50.0, 90.0, 1.0] }, area: 0, score: 1)
+        let inside = EvalDetection(id: 1, keypoints: (0..<17).flatMap { _ in [50.0, 90.0, 1.0] }, bbox: [], area: 0,
+                                   score: 1)
         #expect(computeOks(detections: [inside], groundTruths: [gt], sigmas: KeypointMetainfo.coco.sigmas) == [1])
         // All joints 10 px right of x1: each e = 100 / (2σ)² / (900 + eps) / 2.
-        let outside = EvalDetection(id: 2, keypoints: (0..<17).flatMap { _ in [80.0, 0.0, 1.0] }, area: 0, score: 1)
+        let outside = EvalDetection(id: 2, keypoints: (0..<17).flatMap { _ in [80.0, 0.0, 1.0] }, bbox: [], area: 0,
+                                    score: 1)
         let oks = computeOks(detections: [outside], groundTruths: [gt], sigmas: KeypointMetainfo.coco.sigmas)[0]
         let want = KeypointMetainfo.coco.sigmas.map { exp(-(100 / (($0 * 2) * ($0 * 2)) / (900 + .ulpOfOne) / 2)) }
             .reduce(0, +) / 17
         #expect(abs(oks - want) < 1e-15)
+    }
+
+    @Test("a keypoint result's area and box are its keypoints' extent, as loadRes")
+    func keypointExtentAsLoadRes() {
+        let extent = keypointExtent([10, 20, 0.9, 40, 5, 0.1, 25, 60, 0.0])
+        #expect(extent.area == 30 * 55)
+        #expect(extent.bbox == [10, 5, 30, 55])
     }
 
     @Test("NumPy's pairwise sum, mean and searchsorted are reproduced")
