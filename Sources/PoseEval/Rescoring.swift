@@ -1,6 +1,6 @@
 // Rescoring as SimpleBaseline `evaluate` (lib/dataset/coco.py): score = box score × mean of the joint
-import Foundation
 // confidences above `in_vis_thre` (0 when no joint is above it).
+import Foundation
 
 /// The person score SimpleBaseline writes: `boxScore * mean(s_j for s_j > inVisThreshold)`, or 0 if none is.
 public func rescore(_ prediction: PersonPrediction, inVisThreshold: Double = 0.2) -> Double {

@@ -35,6 +35,16 @@ struct CocoKeypointEvalTests {
         #expect(try evaluate(set).lines == expected.lines)
     }
 
+    @Test("corner cases (annotation id 0, no medium persons, empty keypoints, other categories) match pycocotools")
+    func syntheticCornerCasesMatchPycocotools() throws {
+        let expected = try #require(try Fixtures.json([String: Expected].self, "cocoeval/expected.json")["synthetic"])
+        let summary = try CocoKeypointEval.load(annotations: Fixtures.url("cocoeval/synthetic_gt.json"),
+                                                results: Fixtures.url("cocoeval/synthetic.json")).evaluate()
+        #expect(summary.lines == expected.lines)
+        #expect(zip(summary.stats, expected.stats).allSatisfy { abs($0 - $1) <= 1e-9 }, "\(summary.stats)")
+        #expect(summary.stats[3] == -1 && summary.stats[8] == -1)
+    }
+
     @Test("the ground truth evaluated as results scores 1.0 everywhere")
     func groundTruthScoresOne() throws {
         #expect(try evaluate("gt_as_results").stats == [Double](repeating: 1, count: 10))

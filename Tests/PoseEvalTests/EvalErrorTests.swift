@@ -71,6 +71,15 @@ struct EvalErrorTests {
         #expect(text == "R.json: result 1 has no bbox, but result 0 has one (pycocotools then takes every area from bbox)")
     }
 
+    @Test("a ground-truth file that is not JSON is named")
+    func nonJSONGroundTruthIsNamed() throws {
+        let text = message {
+            _ = try CocoKeypointEval.load(annotations: Fixtures.url("README.md"),
+                                          results: Fixtures.url("cocoeval/noisy.json"))
+        }
+        #expect(text == "README.md: not valid JSON")
+    }
+
     @Test("a missing ground-truth file is named")
     func missingFileIsNamed() throws {
         let text = message {
