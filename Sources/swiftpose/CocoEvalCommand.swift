@@ -8,12 +8,11 @@ struct CocoEval: ParsableCommand {
         commandName: "cocoeval",
         abstract: "Evaluate COCO keypoint results against ground truth (pycocotools COCOeval, keypoints).",
         discussion: """
-            Prints pycocotools' summary table (AP/AR at OKS .50:.05:.95, maxDets 20, areas all/medium/large).
-            With --json prints {"stats": [AP, AP50, AP75, APm, APl, AR, AR50, AR75, ARm, ARl]} instead.
+            Prints pycocotools' summary table (AP and AR over OKS .50:.05:.95, maxDets 20, areas all, medium,
+            large). With --json prints {"stats": [AP, AP50, AP75, APm, APl, AR, AR50, AR75, ARm, ARl]}.
 
             Example:
-              swiftpose cocoeval --annotations ../shared/data/coco-small/annotations/person_keypoints_val2017.json \\
-                --results keypoints_val2017_results.json
+              swiftpose cocoeval --annotations person_keypoints_val2017.json --results results.json
             """)
 
     @Option(help: "COCO ground truth, e.g. person_keypoints_val2017.json.")
