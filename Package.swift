@@ -30,6 +30,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "PoseModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeypointsTests", dependencies: ["Keypoints"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
