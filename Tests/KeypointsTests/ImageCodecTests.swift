@@ -40,9 +40,9 @@ struct ImageCodecTests {
 
     @Test("decoded COCO JPEGs equal OpenCV's decode byte for byte")
     func jpegMatchesOpenCV() throws {
-        let root = try TestData.cocoSmall()
+        let root = try ImageTestData.cocoSmall()
         let fixture = try JSONDecoder().decode(
-            DecodeFixture.self, from: Data(contentsOf: TestData.fixture("image_decode.json")))
+            DecodeFixture.self, from: Data(contentsOf: ImageTestData.fixture("image_decode.json")))
         #expect(fixture.images.count == 5)
         for entry in fixture.images {
             let image = try decodeImage(at: root.appendingPathComponent(entry.file))
@@ -54,16 +54,16 @@ struct ImageCodecTests {
                 let i = (s.y * image.width + s.x) * 3
                 #expect(image.pixels[i..<i + 3].map(Int.init) == s.rgb, "\(entry.file) pixel (\(s.x), \(s.y))")
             }
-            #expect(crc32(image.pixels) == entry.crc32, "\(entry.file) CRC-32 of the RGB bytes")
+            #expect(imageCRC32(image.pixels) == entry.crc32, "\(entry.file) CRC-32 of the RGB bytes")
         }
     }
 
     @Test("gray, 16-bit, alpha PNGs and gray JPEGs decode to RGB as OpenCV does (alpha composited on black)")
     func formatsDecodeToRGB() throws {
         let expected = try JSONDecoder().decode(
-            [String: FormatFixture].self, from: Data(contentsOf: TestData.fixture("formats/expected.json")))
+            [String: FormatFixture].self, from: Data(contentsOf: ImageTestData.fixture("formats/expected.json")))
         for (name, want) in expected.sorted(by: { $0.key < $1.key }) {
-            let image = try decodeImage(at: TestData.fixture("formats/\(name)"))
+            let image = try decodeImage(at: ImageTestData.fixture("formats/\(name)"))
             #expect(image.width == want.width && image.height == want.height && image.channels == 3, "\(name)")
             var rgb = want.rgb
             if name == "rgba.png" {  // OpenCV drops alpha; we composite on black: right half is transparent.

@@ -1,7 +1,7 @@
 // Where the tests find their inputs: the shared COCO subset beside the checkout, and the Fixtures folder.
 import Foundation
 
-enum TestData {
+enum ImageTestData {
     struct Missing: Error, CustomStringConvertible {
         let description: String
     }
@@ -38,7 +38,7 @@ enum TestData {
 }
 
 /// CRC-32 (zlib's polynomial), to compare decoded pixels against fixtures without storing whole images.
-func crc32(_ bytes: [UInt8]) -> UInt32 {
+func imageCRC32(_ bytes: [UInt8]) -> UInt32 {
     var table = [UInt32](repeating: 0, count: 256)
     for i in 0..<256 {
         var c = UInt32(i)
