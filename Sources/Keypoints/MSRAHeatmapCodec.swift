@@ -25,7 +25,8 @@ public struct MSRAHeatmapCodec: HeatmapEncoder {
 
     /// Targets exactly as SimpleBaseline `generate_target`: `mu = int(joint / stride + 0.5)`, a (6σ+1)² window,
     /// weight 0 when the joint is unlabelled or the window misses the map, the window pasted (not maxed) for
-    /// labelled joints. Values are float32 `exp(-d²/(2σ²))`.
+    /// labelled joints. Values are float32 `exp(-d²/(2σ²))` with numpy's float32 `exp`, so they equal the
+    /// reference bit for bit.
     public func encode(joints: [SIMD2<Double>], visible: [Double]) -> HeatmapTarget {
         let k = joints.count
         let (w, h) = (heatmapSize.width, heatmapSize.height)
@@ -42,7 +43,7 @@ public struct MSRAHeatmapCodec: HeatmapEncoder {
         for gy in 0..<n {
             for gx in 0..<n {
                 let dx = Float(gx) - center, dy = Float(gy) - center
-                gaussian[gy * n + gx] = exp(-(dx * dx + dy * dy) / denominator)
+                gaussian[gy * n + gx] = numpyExp(-(dx * dx + dy * dy) / denominator)
             }
         }
         for j in 0..<k {
@@ -114,15 +115,17 @@ public struct MSRAHeatmapCodec: HeatmapEncoder {
     }
 
     /// Joint positions in the original image: `heatmapCoordinates` mapped back as SimpleBaseline `transform_preds`
-    /// (inverse `get_affine_transform(center, scale, 0, [W, H])`).
+    /// (inverse `get_affine_transform(center, scale, 0, [W, H])`), rounded to float32 like the reference's output.
     /// - Parameters:
     ///   - heatmaps: [K, H, W] float32 for one person.
     ///   - center, scale: the crop's box, as in `PersonInstance` (scale in units of 200 px).
     public func decode(_ heatmaps: [Float], center: SIMD2<Double>, scale: SIMD2<Double>,
                        refinement: HeatmapRefinement = .quarterOffset) -> [KeypointPrediction] {
         let back = getAffineTransform(center: center, scale: scale, rotation: 0, outputSize: heatmapSize, inverse: true)
+        // The reference writes the mapped points back into its float32 `coords` array.
         return heatmapCoordinates(heatmaps, refinement: refinement).map {
-            KeypointPrediction(position: back.apply($0.position), score: $0.score)
+            let p = back.apply($0.position)
+            return KeypointPrediction(position: SIMD2(Double(Float(p.x)), Double(Float(p.y))), score: $0.score)
         }
     }
 }
