@@ -36,10 +36,10 @@ public final class DataLoader: @unchecked Sendable {
     private let lock = NSLock()
     private var skipped = 0
 
-    /// - Parameter loadImage: decodes the image at a path (e.g. `decodeImage(at:)`); a throw skips the sample.
+    /// - Parameter loadImage: decodes the image at a path (default `decodeImage(at:)`); a throw skips the sample.
     public init(instances: [PersonInstance], pipeline: TopdownPipeline, batchSize: Int, shuffle: Bool,
                 dropLast: Bool = false, seed: UInt64, workers: Int = 2, prefetch: Int = 2,
-                loadImage: @escaping @Sendable (String) throws -> Image) {
+                loadImage: @escaping @Sendable (String) throws -> Image = { try decodeImage(at: URL(fileURLWithPath: $0)) }) {
         precondition(batchSize > 0, "DataLoader: batch size \(batchSize), expected > 0")
         self.instances = instances
         self.pipeline = pipeline

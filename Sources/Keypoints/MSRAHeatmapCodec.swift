@@ -23,6 +23,11 @@ public struct MSRAHeatmapCodec: HeatmapEncoder {
         self.jointWeights = jointWeights
     }
 
+    /// A codec whose target weights carry the per-joint loss weights of `metainfo` (all 1 for COCO).
+    public init(inputSize: GridSize, heatmapSize: GridSize, sigma: Double, metainfo: KeypointMetainfo) {
+        self.init(inputSize: inputSize, heatmapSize: heatmapSize, sigma: sigma, jointWeights: metainfo.jointWeights)
+    }
+
     /// Targets exactly as SimpleBaseline `generate_target`: `mu = int(joint / stride + 0.5)`, a (6σ+1)² window,
     /// weight 0 when the joint is unlabelled or the window misses the map, the window pasted (not maxed) for
     /// labelled joints. Values are float32 `exp(-d²/(2σ²))` with numpy's float32 `exp`, so they equal the

@@ -84,3 +84,15 @@ struct MSRAHeatmapCodecTests {
         #expect(target.heatmaps[0..<plane].max() == 1)
     }
 }
+
+@Suite("Heatmap codec weights")
+struct HeatmapCodecWeightTests {
+    @Test("a codec built from metainfo multiplies its joint weights into the target weights")
+    func metainfoWeights() {
+        let meta = KeypointMetainfo.coco
+        let codec = MSRAHeatmapCodec(inputSize: GridSize(width: 192, height: 256), heatmapSize: GridSize(width: 48, height: 64),
+                                     sigma: 2, metainfo: meta)
+        let joints = Array(repeating: SIMD2(96.0, 128.0), count: 17)
+        #expect(codec.encode(joints: joints, visible: Array(repeating: 1, count: 17)).weights == meta.jointWeights)
+    }
+}
