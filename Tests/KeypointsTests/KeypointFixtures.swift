@@ -85,10 +85,27 @@ enum KeypointFixtures {
         let preds: [[Double]]
         let heatmap_coords: [[Double]]
         let maxvals: [Double]
+        let dark_coords: [[Double]]
+        let udp_input_coords: [[Double?]]
     }
+    struct UDPCase: Decodable {
+        let joints: [[Double]]
+        let vis: [Double]
+        let weights: [Double]
+        let max_per_joint: [Double]
+        let argmax_per_joint: [Int]
+        let sum_per_joint: [Double]
+    }
+    struct UDPTargets: Decodable { let cases: [UDPCase] }
     struct Decode: Decodable {
         let heatmap_size: [Int]
         let persons: [DecodePerson]
+    }
+
+    /// The 17 stacked 64x48 maps of a decode fixture PNG as float32 `u8 / 255`.
+    static func heatmaps(_ name: String) throws -> [Float] {
+        let stacked = try image(name)
+        return (0..<(48 * 64 * 17)).map { Float(stacked.pixels[$0 * stacked.channels]) / Float(255) }
     }
 
     static func load<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {

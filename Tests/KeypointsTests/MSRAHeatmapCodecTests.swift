@@ -96,3 +96,57 @@ struct HeatmapCodecWeightTests {
         #expect(codec.encode(joints: joints, visible: Array(repeating: 1, count: 17)).weights == meta.jointWeights)
     }
 }
+
+@Suite("DARK and UDP")
+struct DarkAndUDPTests {
+    @Test("DARK refinement matches mmpose refine_keypoints_dark on fixture heatmaps (1e-3 cells)")
+    func darkMatchesMMPose() throws {
+        let fixture = try KeypointFixtures.load(KeypointFixtures.Decode.self, "decode.json")
+        let codec = MSRAHeatmapCodec()
+        for person in fixture.persons {
+            let heatmaps = try KeypointFixtures.heatmaps(person.png)
+            let dark = codec.heatmapCoordinates(heatmaps, refinement: .dark(blurKernel: 11))
+            for j in 0..<17 {
+                // mmpose blurs and inverts in float32 (OpenCV), we in double: agreement to ~1e-4 cells
+                #expect(abs(dark[j].position.x - person.dark_coords[j][0]) < 1e-3, "joint \(j) x")
+                #expect(abs(dark[j].position.y - person.dark_coords[j][1]) < 1e-3, "joint \(j) y")
+            }
+        }
+    }
+
+    @Test("UDP decode matches mmpose UDPHeatmap.decode on fixture heatmaps (1e-3 input pixels)")
+    func udpDecodeMatchesMMPose() throws {
+        let fixture = try KeypointFixtures.load(KeypointFixtures.Decode.self, "decode.json")
+        let codec = UDPHeatmapCodec()
+        for person in fixture.persons {
+            let decoded = codec.decodeToInput(try KeypointFixtures.heatmaps(person.png))
+            for j in 0..<17 {
+                guard let x = person.udp_input_coords[j][0], let y = person.udp_input_coords[j][1] else {
+                    // mmpose gives NaN for an all-zero map; we keep a finite position and score 0
+                    #expect(decoded[j].position.x.isFinite && decoded[j].score == 0, "joint \(j)")
+                    continue
+                }
+                #expect(abs(decoded[j].position.x - x) < 1e-3, "joint \(j) x")
+                #expect(abs(decoded[j].position.y - y) < 1e-3, "joint \(j) y")
+            }
+        }
+    }
+
+    @Test("UDP encode matches mmpose UDPHeatmap.encode: weights, peak cell, peak value and mass per joint")
+    func udpEncodeMatchesMMPose() throws {
+        let cases = try KeypointFixtures.load(KeypointFixtures.UDPTargets.self, "udp_targets.json").cases
+        let codec = UDPHeatmapCodec()
+        for (n, c) in cases.enumerated() {
+            let target = codec.encode(joints: c.joints.map { SIMD2($0[0], $0[1]) }, visible: c.vis)
+            #expect(target.weights == c.weights.map { Float($0) }, "case \(n) weights")
+            for j in 0..<17 {
+                let map = Array(target.heatmaps[(j * 3072)..<((j + 1) * 3072)])
+                let peak = map.max() ?? 0
+                #expect(abs(Double(peak) - c.max_per_joint[j]) < 1e-6, "case \(n) joint \(j) peak")
+                if peak > 0 { #expect(map.firstIndex(of: peak) == c.argmax_per_joint[j], "case \(n) joint \(j) argmax") }
+                let mass = map.reduce(0.0) { $0 + Double($1) }
+                #expect(abs(mass - c.sum_per_joint[j]) < 1e-4, "case \(n) joint \(j) mass")
+            }
+        }
+    }
+}
