@@ -151,9 +151,16 @@ public func flipImageHorizontally(_ image: Image) -> Image {
         out.pixels.withUnsafeMutableBufferPointer { dst in
             for y in 0..<image.height {
                 let row = y * w * c
-                for x in 0..<w {
-                    let s = row + (w - 1 - x) * c, d = row + x * c
-                    for k in 0..<c { dst[d + k] = src[s + k] }
+                if c == 3 {
+                    for x in 0..<w {
+                        let s = row + (w - 1 - x) * 3, d = row + x * 3
+                        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
+                    }
+                } else {
+                    for x in 0..<w {
+                        let s = row + (w - 1 - x) * c, d = row + x * c
+                        for k in 0..<c { dst[d + k] = src[s + k] }
+                    }
                 }
             }
         }

@@ -79,3 +79,28 @@ struct AffineTransformTests {
         #expect(abs(crossCenter.x - 96) < 1e-3 && abs(crossCenter.y - 128) < 1e-3)
     }
 }
+
+@Suite("Warp arithmetic helpers")
+struct WarpArithmeticTests {
+    @Test("the inline fused multiply-add equals fmaf on random and tie-prone inputs")
+    func fusedMultiplyAddIsExact() {
+        var rng = SeededRandom(seed: 9)
+        for i in 0..<200_000 {
+            let a = Float(rng.uniform() * 2 - 1) * (i % 3 == 0 ? 1 : 1024)
+            let b = i % 2 == 0 ? Float(Int(rng.uniform() * 511) - 255) : Float(rng.uniform() * 600 - 300)
+            let c = i % 5 == 0 ? Float(Int(rng.uniform() * 256)) : Float(rng.uniform() * 512 - 256)
+            #expect(fusedMultiplyAdd(a, b, c) == c.addingProduct(a, b), "fma(\(a), \(b), \(c))")
+        }
+        // an exact tie after double rounding: 1 + 2^-24 + 2^-60
+        let a: Float = 1 + 0x1p-23, b: Float = 0x1p-25, c: Float = 1
+        #expect(fusedMultiplyAdd(a, b, c) == c.addingProduct(a, b))
+    }
+
+    @Test("floor and round-half-even helpers equal floorf and rintf on the warp's range")
+    func floorAndRound() {
+        for v: Float in [-1, -0.75, -0.5, 0, 0.5, 1.5, 2.5, 254.5, 255.49, -0.0001, 3.999999] {
+            #expect(floorSmall(v) == v.rounded(.down), "floor \(v)")
+            #expect(roundHalfEvenSmall(v) == v.rounded(.toNearestOrEven), "rint \(v)")
+        }
+    }
+}
