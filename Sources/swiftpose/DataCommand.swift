@@ -8,16 +8,16 @@ struct DataCommand: ParsableCommand {
         commandName: "data",
         abstract: "Inspect a COCO person-keypoint split: images, persons, instances and problems.",
         discussion: """
-            Counts instances as SimpleBaseline does (crowd and keypoint-less persons skipped, boxes cleaned and
-            clipped to the image) and lists every problem found: missing image files, keypoint arrays of the
+            Counts instances as SimpleBaseline does (crowd and keypoint-less persons skipped, boxes cleaned and \
+            clipped to the image) and lists every problem found: missing image files, keypoint arrays of the \
             wrong length, degenerate boxes.
 
-            Example:
+            Examples:
               swiftpose data --data ../shared/data/coco-small --split val2017 --json
-              swiftpose data --data ../shared/data/coco-small --split train2017 --render 8 --out crops/
+              swiftpose data --data ../shared/data/coco-small --split train2017 --render 8 --out crops
             """)
 
-    @Option(name: .customLong("data"), help: "Dataset root holding annotations/ and the image folders.")
+    @Option(name: .customLong("data"), help: ArgumentHelp("Dataset root holding annotations/ and the image folders.", valueName: "ROOT"))
     var root: String
 
     @Option(help: "Split: train2017 or val2017 (any name with annotations/person_keypoints_<split>.json).")
@@ -26,10 +26,10 @@ struct DataCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    @Option(help: "Write the first N input crops (192x256, no augmentation) with their joints drawn.")
+    @Option(help: ArgumentHelp("Write the first N input crops (192x256, no augmentation) with their joints drawn.", valueName: "N"))
     var render: Int?
 
-    @Option(help: "Folder for --render output.")
+    @Option(help: ArgumentHelp("Folder for --render output (JPEGs named <image id>_<annotation id>.jpg).", valueName: "DIR"))
     var out: String?
 
     func validate() throws {
@@ -63,7 +63,7 @@ struct DataCommand: ParsableCommand {
                     .init(kind: $0.kind.rawValue, image_id: $0.imageId, annotation_id: $0.annotationId, message: $0.message)
                 })
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print("split \(split) at \(rootURL.path)")

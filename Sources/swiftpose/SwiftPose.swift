@@ -22,7 +22,10 @@ struct SwiftPose: ParsableCommand {
         do {
             var runnable = command
             try runnable.run()
-        } catch let error where error is CleanExit || error is ExitCode || error is ValidationError {
+        } catch let error where error is CleanExit || error is ExitCode || error is ValidationError
+                    || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // ArgumentParser's own errors (e.g. `swiftpose data --help`, whose help command throws an
+            // internal CommandError from run()) print as ArgumentParser formats them.
             exit(withError: error)
         } catch {
             FileHandle.standardError.write(Data("swiftpose: error: \(error)\n".utf8))
