@@ -22,6 +22,7 @@ public struct AugmentedSample: Sendable {
     /// Whether the image was flipped.
     public var flipped = false
 
+    /// The un-augmented state of `instance` cropped from `image`.
     public init(image: Image, instance: PersonInstance) {
         self.image = image
         self.center = instance.center
@@ -33,44 +34,52 @@ public struct AugmentedSample: Sendable {
 
 /// SimpleBaseline/HRNet augmentation parameters (HRNet `w32_256x192_adam_lr1e-3.yaml` values by default).
 public struct SimpleBaselineAugmentation: Sendable, Equatable {
+    /// `DATASET.SCALE_FACTOR`: scale × clip(N(0, 1)·sf + 1, 1 - sf, 1 + sf).
     public var scaleFactor = 0.35
+    /// `DATASET.ROT_FACTOR`: rotation clip(N(0, 1)·rf, -2rf, 2rf) degrees.
     public var rotationFactor = 45.0
     /// Probability of rotating (HRNet: 0.6; the original SimpleBaseline code rotates always: 1.0).
     public var rotationProbability = 0.6
+    /// `DATASET.FLIP`: flip with probability 0.5.
     public var flip = true
+    /// `DATASET.PROB_HALF_BODY`.
     public var halfBodyProbability = 0.3
-    /// Half-body applies only with more than this many labelled joints.
+    /// `DATASET.NUM_JOINTS_HALF_BODY`: half-body applies only with more than this many labelled joints.
     public var numJointsHalfBody = 8
     public init() {}
 }
 
 /// mmpose 1.x augmentation parameters (defaults of `RandomFlip`, `RandomHalfBody`, `RandomBBoxTransform`).
 public struct MMPoseAugmentation: Sendable, Equatable {
+    /// `RandomFlip(prob)`, horizontal.
     public var flipProbability = 0.5
+    /// `RandomHalfBody(min_total_keypoints)`.
     public var halfBodyMinTotalKeypoints = 9
+    /// `RandomHalfBody(min_upper_keypoints)`.
     public var halfBodyMinUpperKeypoints = 2
+    /// `RandomHalfBody(min_lower_keypoints)`.
     public var halfBodyMinLowerKeypoints = 3
+    /// `RandomHalfBody(padding)`.
     public var halfBodyPadding = 1.5
+    /// `RandomHalfBody(prob)`.
     public var halfBodyProbability = 0.3
+    /// `RandomHalfBody(upper_prioritized_prob)`.
     public var halfBodyUpperPrioritizedProbability = 0.7
+    /// `RandomBBoxTransform(shift_factor)`: shift by truncnorm·factor·box size.
     public var shiftFactor = 0.16
+    /// `RandomBBoxTransform(shift_prob)`.
     public var shiftProbability = 0.3
-    public var scaleRange = (0.5, 1.5)
+    /// `RandomBBoxTransform(scale_factor)[0]`.
+    public var scaleMin = 0.5
+    /// `RandomBBoxTransform(scale_factor)[1]`.
+    public var scaleMax = 1.5
+    /// `RandomBBoxTransform(scale_prob)`.
     public var scaleProbability = 1.0
+    /// `RandomBBoxTransform(rotate_factor)`: rotation truncnorm·factor degrees.
     public var rotateFactor = 80.0
+    /// `RandomBBoxTransform(rotate_prob)`.
     public var rotateProbability = 0.6
     public init() {}
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.flipProbability == b.flipProbability && a.halfBodyMinTotalKeypoints == b.halfBodyMinTotalKeypoints
-            && a.halfBodyMinUpperKeypoints == b.halfBodyMinUpperKeypoints
-            && a.halfBodyMinLowerKeypoints == b.halfBodyMinLowerKeypoints && a.halfBodyPadding == b.halfBodyPadding
-            && a.halfBodyProbability == b.halfBodyProbability
-            && a.halfBodyUpperPrioritizedProbability == b.halfBodyUpperPrioritizedProbability
-            && a.shiftFactor == b.shiftFactor && a.shiftProbability == b.shiftProbability
-            && a.scaleRange == b.scaleRange && a.scaleProbability == b.scaleProbability
-            && a.rotateFactor == b.rotateFactor && a.rotateProbability == b.rotateProbability
-    }
 }
 
 /// Which augmentation recipe a training run uses.
@@ -241,7 +250,7 @@ func mmposeBBoxTransform(_ sample: inout AugmentedSample, _ p: MMPoseAugmentatio
     let v = (rng.truncatedNormal(), rng.truncatedNormal(), rng.truncatedNormal(), rng.truncatedNormal())
     var offset = SIMD2(v.0, v.1) * p.shiftFactor
     if !(rng.uniform() < p.shiftProbability) { offset = .zero }
-    let (lo, hi) = p.scaleRange
+    let (lo, hi) = (p.scaleMin, p.scaleMax)
     var scale = v.2 * (hi - lo) * 0.5 + (hi + lo) * 0.5
     if !(rng.uniform() < p.scaleProbability) { scale = 1 }
     var rotate = v.3 * p.rotateFactor

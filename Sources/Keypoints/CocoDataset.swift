@@ -5,14 +5,20 @@ import Foundation
 
 /// Something wrong in a dataset that does not stop loading: reported by `swiftpose data`.
 public struct DatasetProblem: Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong; the raw value is the `kind` of `swiftpose data --json`.
     public enum Kind: String, Sendable, Codable {
+        /// An image listed in the file has no file in `ROOT/{split}/`.
         case missingImageFile = "missing_image_file"
+        /// `keypoints` does not hold 3 × K numbers; the annotation is skipped.
         case badKeypointArray = "bad_keypoint_array"
+        /// `bbox` is not 4 numbers, or SimpleBaseline's box cleaning rejects it (area <= 0, empty after clipping); skipped.
         case degenerateBox = "degenerate_box"
     }
     public var kind: Kind
     public var imageId: Int
+    /// `nil` for image-level problems.
     public var annotationId: Int?
+    /// One line naming the image/annotation and what was wrong.
     public var message: String
 
     public var description: String { message }

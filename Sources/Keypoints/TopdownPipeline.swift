@@ -40,14 +40,22 @@ public enum CropTransform: Sendable, Equatable {
 
 /// The per-sample pipeline: augmentation recipe, crop and target encoder.
 public struct TopdownPipeline: Sendable {
+    /// Crop size [w, h] (from the encoder).
     public var inputSize: GridSize
+    /// Target encoder: `MSRAHeatmapCodec` (SimpleBaseline) or `UDPHeatmapCodec`.
     public var encoder: any HeatmapEncoder
+    /// `.none` for evaluation.
     public var augmentation: AugmentationRecipe
+    /// Flip pairs, upper-body joints, joint count.
     public var metainfo: KeypointMetainfo
+    /// Input normalization of the crop.
     public var normalization: InputNormalization
+    /// Standard (SimpleBaseline) or UDP crop matrix.
     public var crop: CropTransform
+    /// Which OpenCV warp arithmetic to reproduce.
     public var arithmetic: WarpArithmetic
 
+    /// A pipeline; the defaults are SimpleBaseline's evaluation crop (192x256, 48x64 heatmaps, sigma 2).
     public init(encoder: any HeatmapEncoder = MSRAHeatmapCodec(), augmentation: AugmentationRecipe = .none,
                 metainfo: KeypointMetainfo = .coco, normalization: InputNormalization = .imageNet,
                 crop: CropTransform = .standard, arithmetic: WarpArithmetic = .float32) {
