@@ -21,6 +21,8 @@ public struct AugmentedSample: Sendable {
     public var jointsVisible: [Double]
     /// Whether the image was flipped.
     public var flipped = false
+    /// mmpose's un-fixed `bbox_scale` (200-px units), from `PersonInstance.paddedBoxSize`.
+    public var paddedBoxSize: SIMD2<Double>?
 
     /// The un-augmented state of `instance` cropped from `image`.
     public init(image: Image, instance: PersonInstance) {
@@ -29,6 +31,7 @@ public struct AugmentedSample: Sendable {
         self.scale = instance.scale
         self.joints = instance.joints
         self.jointsVisible = instance.jointsVisible
+        self.paddedBoxSize = instance.paddedBoxSize
     }
 }
 
@@ -113,6 +116,8 @@ public enum AugmentationRecipe: Sendable, Equatable {
                 flipHorizontally(&sample, metainfo: metainfo, zeroInvisible: true)
             }
         case .mmpose(let p):
+            // mmpose's transforms see the padded box before `TopdownAffine` fixes its aspect ratio.
+            if let padded = sample.paddedBoxSize { sample.scale = padded }
             if rng.uniform() < p.flipProbability {
                 flipHorizontally(&sample, metainfo: metainfo, zeroInvisible: false)
             }

@@ -113,7 +113,8 @@ public struct CocoDataset: Sendable {
                 let (center, scale) = toCenterScale(x: clean[0], y: clean[1], w: clean[2], h: clean[3])
                 instances.append(PersonInstance(imageId: image.id, annotationId: annotation.id, imagePath: imagePath,
                                                 center: center, scale: scale, score: 1,
-                                                joints: joints, jointsVisible: visible))
+                                                joints: joints, jointsVisible: visible,
+                                                paddedBoxSize: toCenterScale.paddedBoxSize(w: clean[2], h: clean[3])))
             }
         }
         self.instances = instances

@@ -56,7 +56,8 @@ public enum CocoDetections {
                 imagePath: imageDirectory.appendingPathComponent(name).path,
                 center: center, scale: scale, score: detection.score,
                 joints: Array(repeating: .zero, count: numJoints),
-                jointsVisible: Array(repeating: 1, count: numJoints)))
+                jointsVisible: Array(repeating: 1, count: numJoints),
+                paddedBoxSize: toCenterScale.paddedBoxSize(w: b[2], h: b[3])))
         }
         return instances
     }

@@ -19,9 +19,12 @@ public struct PersonInstance: Sendable, Equatable {
     public var joints: [SIMD2<Double>]
     /// K visibilities: 1 if labelled (COCO v = 1 or 2), 0 if not.
     public var jointsVisible: [Double]
+    /// The box size ×1.25 in units of 200 px *before* the aspect-ratio fix: mmpose's `bbox_scale` after
+    /// `GetBBoxCenterScale`, which its `RandomHalfBody`/`RandomBBoxTransform` read. `nil` = use `scale`.
+    public var paddedBoxSize: SIMD2<Double>?
 
     public init(imageId: Int, annotationId: Int?, imagePath: String, center: SIMD2<Double>, scale: SIMD2<Double>,
-                score: Double, joints: [SIMD2<Double>], jointsVisible: [Double]) {
+                score: Double, joints: [SIMD2<Double>], jointsVisible: [Double], paddedBoxSize: SIMD2<Double>? = nil) {
         self.imageId = imageId
         self.annotationId = annotationId
         self.imagePath = imagePath
@@ -30,6 +33,7 @@ public struct PersonInstance: Sendable, Equatable {
         self.score = score
         self.joints = joints
         self.jointsVisible = jointsVisible
+        self.paddedBoxSize = paddedBoxSize
     }
 }
 
@@ -49,6 +53,7 @@ public struct BoxToCenterScale: Sendable {
     }
 
     /// `[x, y, w, h]` → (center, scale), rounding to float32 where the reference stores float32 arrays.
+    /// Also see `paddedBoxSize(w:h:)`.
     public func callAsFunction(x: Double, y: Double, w: Double, h: Double) -> (center: SIMD2<Double>, scale: SIMD2<Double>) {
         let center = SIMD2(Double(Float(x + w * 0.5)), Double(Float(y + h * 0.5)))
         var w = w, h = h
@@ -63,5 +68,10 @@ public struct BoxToCenterScale: Sendable {
         let sw = Float(w * 1.0 / pixelStd) * pad
         let sh = Float(h * 1.0 / pixelStd) * pad
         return (center, SIMD2(Double(sw), Double(sh)))
+    }
+
+    /// `[w, h] × padding / pixelStd` without the aspect fix (mmpose `bbox_xywh2cs(padding=1.25)` in 200-px units).
+    public func paddedBoxSize(w: Double, h: Double) -> SIMD2<Double> {
+        SIMD2(w, h) * Double(padding) / pixelStd
     }
 }

@@ -97,3 +97,23 @@ func samplePerson() -> PersonInstance {
     return PersonInstance(imageId: 1, annotationId: 1, imagePath: "", center: SIMD2(30, 30), scale: SIMD2(0.3, 0.4),
                           score: 1, joints: joints, jointsVisible: Array(repeating: 1, count: 17))
 }
+
+@Suite("mmpose recipe box")
+struct MMPoseBoxTests {
+    @Test("the mmpose recipe starts from the padded box before the aspect fix, as GetBBoxCenterScale")
+    func startsFromPaddedBox() {
+        var instance = samplePerson()
+        instance.paddedBoxSize = SIMD2(0.1, 0.4)  // a narrow box: aspect fix widens it to 0.3 x 0.4
+        var params = MMPoseAugmentation()
+        params.flipProbability = 0
+        params.halfBodyProbability = 0
+        params.shiftProbability = 0
+        params.scaleProbability = 0
+        params.rotateProbability = 0
+        var rng = SeededRandom(seed: 1)
+        var sample = AugmentedSample(image: Image(width: 64, height: 64), instance: instance)
+        AugmentationRecipe.mmpose(params).apply(&sample, metainfo: .coco, aspectRatio: 0.75, rng: &rng)
+        #expect(abs(sample.scale.x - 0.3) < 1e-12 && abs(sample.scale.y - 0.4) < 1e-12)
+        #expect(sample.center == instance.center && sample.rotation == 0)
+    }
+}
