@@ -8,6 +8,7 @@ struct SwiftPose: ParsableCommand {
         commandName: "swiftpose",
         abstract: "Top-down human pose estimation: SimpleBaseline and multi-scale deconvolution heads.",
         subcommands: [
+            Synth.self,
         ])
 
     /// Parses, runs, and turns any runtime error into `swiftpose: error: <message>` with exit code 1.
