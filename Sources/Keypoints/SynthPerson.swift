@@ -149,7 +149,7 @@ struct SynthPalette {
         return SynthPalette(
             left: vivid(85...185),
             right: vivid(-50...30),
-            shirt: RGBColor(hue: rng.uniform(0...360), saturation: rng.uniform(0...0.7), value: rng.uniform(0.2...0.9)),
+            shirt: RGBColor(hue: rng.uniform(0...360), saturation: rng.uniform(0...0.45), value: rng.uniform(0.2...0.9)),
             skin: skin,
             hair: RGBColor(hue: rng.uniform(10...40), saturation: rng.uniform(0.2...0.8), value: rng.uniform(0.05...0.6)),
             eyes: RGBColor(hue: 220, saturation: 0.3, value: rng.uniform(0...0.15)),
