@@ -22,7 +22,9 @@ struct SwiftPose: ParsableCommand {
         do {
             var runnable = command
             try runnable.run()
-        } catch let error where error is CleanExit || error is ExitCode || error is ValidationError {
+        } catch let error where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // Help, clean exits and usage errors (including `synth --help`, which ArgumentParser runs as
+            // a built-in command that throws its internal `CommandError`) keep ArgumentParser's output.
             exit(withError: error)
         } catch {
             FileHandle.standardError.write(Data("swiftpose: error: \(error)\n".utf8))

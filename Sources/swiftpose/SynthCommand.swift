@@ -7,9 +7,10 @@ struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the built-in synthetic person-keypoint dataset in COCO layout.",
         discussion: """
-            Renders stick-figure people (1–4 per image, occluded by each other and by rectangles, on
-            textured backgrounds) with COCO keypoint annotations. The same seed gives byte-identical files.
-            Writes DIR/annotations/person_keypoints_{train,val}2017.json and DIR/{train,val}2017/*.jpg.
+            Renders stick-figure people (1–4 per image, occluded by each other and by rectangles, on \
+            textured backgrounds) with COCO keypoint annotations. The same seed gives byte-identical files. \
+            Writes DIR/annotations/person_keypoints_{train,val}2017.json and DIR/{train,val}2017/*.jpg; \
+            area is the visible body pixel count, bbox the tight box of the visible body.
 
             Example:
               swiftpose synth --out data/synth --train 2000 --val 200 --seed 0
