@@ -51,9 +51,9 @@ extension Image {
         guard x >= 0, y >= 0, x < width, y < height, channels == 3 else { return }
         let i = (y * width + x) * 3
         let a = min(max(alpha, 0), 1)
-        pixels[i] = UInt8((Double(pixels[i]) * (1 - a) + Double(color.r) * a).rounded())
-        pixels[i + 1] = UInt8((Double(pixels[i + 1]) * (1 - a) + Double(color.g) * a).rounded())
-        pixels[i + 2] = UInt8((Double(pixels[i + 2]) * (1 - a) + Double(color.b) * a).rounded())
+        pixels[i] = UInt8(Double(pixels[i]) * (1 - a) + Double(color.r) * a + 0.5)
+        pixels[i + 1] = UInt8(Double(pixels[i + 1]) * (1 - a) + Double(color.g) * a + 0.5)
+        pixels[i + 2] = UInt8(Double(pixels[i + 2]) * (1 - a) + Double(color.b) * a + 0.5)
     }
 
     /// The colour of pixel (x, y) (3-channel images).

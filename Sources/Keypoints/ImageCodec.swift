@@ -36,7 +36,7 @@ public enum ImageFormat: Sendable {
 /// Reads a JPEG or PNG file (detected by its magic bytes, not its name) into an 8-bit RGB image.
 /// - Throws: `ImageError` naming the file: missing, unreadable, unknown format, corrupt or truncated data.
 public func decodeImage(at url: URL) throws -> Image {
-    let name = url.lastPathComponent
+    let name = url.path
     let data: Data
     do {
         data = try Data(contentsOf: url)
@@ -139,6 +139,9 @@ func writeAtomically(_ data: Data, to url: URL) throws {
 
 // MARK: - JPEG
 
+/// The largest image decoded (2^28 pixels, 768 MiB as RGB); a corrupt header claiming more is an error.
+private let maxPixels = 1 << 28
+
 /// TurboJPEG decode to RGB. Fatal errors and truncation (libjpeg's "Premature end of JPEG file" warning)
 /// throw; other warnings (e.g. "extraneous bytes before marker", seen in a few COCO images) are tolerated
 /// as OpenCV and PIL tolerate them.
@@ -154,7 +157,9 @@ private func decodeJPEG(_ data: Data, name: String) throws -> Image {
         guard tjDecompressHeader3(handle, bytes, count, &width, &height, &subsampling, &colorspace) == 0 else {
             throw failure()
         }
-        guard width > 0, height > 0 else { throw ImageError.corruptJPEG(name: name, detail: "zero-sized image") }
+        guard width > 0, height > 0, Int(width) * Int(height) <= maxPixels else {
+            throw ImageError.corruptJPEG(name: name, detail: "unsupported size \(width)x\(height)")
+        }
         let w = Int(width), h = Int(height)
         // libjpeg cannot convert CMYK/YCCK to RGB itself: decode CMYK and convert as OpenCV does.
         let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
@@ -204,7 +209,7 @@ private func decodePNG(_ data: Data, name: String) throws -> Image {
         let sixteenBit = png.format & png_uint_32(PNG_FORMAT_FLAG_LINEAR) != 0
         png.format = png_uint_32(sixteenBit ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_RGB)
         let w = Int(png.width), h = Int(png.height)
-        guard w > 0, h > 0, w * h < 1 << 28 else {
+        guard w > 0, h > 0, w * h <= maxPixels else {
             throw ImageError.corruptPNG(name: name, detail: "unsupported size \(w)x\(h)")
         }
         if sixteenBit {

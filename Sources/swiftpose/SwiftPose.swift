@@ -9,6 +9,7 @@ struct SwiftPose: ParsableCommand {
         abstract: "Top-down human pose estimation: SimpleBaseline and multi-scale deconvolution heads.",
         subcommands: [
             DataCommand.self,
+            Synth.self,
         ])
 
     /// Parses, runs, and turns any runtime error into `swiftpose: error: <message>` with exit code 1.
@@ -22,10 +23,9 @@ struct SwiftPose: ParsableCommand {
         do {
             var runnable = command
             try runnable.run()
-        } catch let error where error is CleanExit || error is ExitCode || error is ValidationError
-                    || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
-            // ArgumentParser's own errors (e.g. `swiftpose data --help`, whose help command throws an
-            // internal CommandError from run()) print as ArgumentParser formats them.
+        } catch let error where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // Help, clean exits and usage errors (including `synth --help`, which ArgumentParser runs as
+            // a built-in command that throws its internal `CommandError`) keep ArgumentParser's output.
             exit(withError: error)
         } catch {
             FileHandle.standardError.write(Data("swiftpose: error: \(error)\n".utf8))
