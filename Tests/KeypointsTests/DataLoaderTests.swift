@@ -71,3 +71,42 @@ struct DataLoaderTests {
         #expect(sample.meta.score == 0.9 && sample.meta.rotation == 0 && !sample.meta.flipped)
     }
 }
+
+@Suite("Pipeline consistency")
+struct PipelineConsistencyTests {
+    @Test("after augmentation each labelled joint inside the crop peaks its target at int(joint / 4 + 0.5)", arguments: [0, 1])
+    func targetsFollowJoints(recipe: Int) throws {
+        let root = try ImageTestData.cocoSmall()
+        let persons = Array(try CocoDataset(root: root, split: "train2017").instances.prefix(12))
+        let augmentation: AugmentationRecipe = recipe == 0
+            ? .simpleBaseline(SimpleBaselineAugmentation()) : .mmpose(MMPoseAugmentation())
+        let pipeline = TopdownPipeline(augmentation: augmentation)
+        var checked = 0
+        for (i, person) in persons.enumerated() {
+            let image = try decodeImage(at: URL(fileURLWithPath: person.imagePath))
+            var rng = SeededRandom(seed: 11, epoch: 0, index: i)
+            let sample = pipeline.makeSample(person, image: image, rng: &rng)
+            for j in 0..<17 where sample.meta.jointsVisible[j] > 0 {
+                let p = sample.meta.joints[j]
+                let mu = (Int(p.x / 4 + 0.5), Int(p.y / 4 + 0.5))
+                guard mu.0 >= 0 && mu.0 < 48 && mu.1 >= 0 && mu.1 < 64 else { continue }
+                let plane = Array(sample.target.heatmaps[(j * 3072)..<((j + 1) * 3072)])
+                #expect(plane[mu.1 * 48 + mu.0] == 1, "person \(i) joint \(j)")
+                #expect(sample.target.weights[j] == 1)
+                checked += 1
+            }
+        }
+        #expect(checked > 50)
+    }
+
+    @Test("the mmpose recipe with UDP crops and targets runs through the threaded loader")
+    func udpLoaderSmoke() throws {
+        let root = try ImageTestData.cocoSmall()
+        let persons = Array(try CocoDataset(root: root, split: "val2017").instances.prefix(6))
+        let pipeline = TopdownPipeline(encoder: UDPHeatmapCodec(), augmentation: .mmpose(MMPoseAugmentation()), crop: .udp)
+        let loader = DataLoader(instances: persons, pipeline: pipeline, batchSize: 3, shuffle: false, seed: 1, workers: 2)
+        let batches = Array(loader.epoch(0))
+        #expect(batches.map(\.count) == [3, 3])
+        #expect(batches.allSatisfy { $0.targets.contains { $0 > 0.5 } && $0.images.allSatisfy(\.isFinite) })
+    }
+}
