@@ -8,6 +8,8 @@ struct SwiftPose: ParsableCommand {
         commandName: "swiftpose",
         abstract: "Top-down human pose estimation: SimpleBaseline and multi-scale deconvolution heads.",
         subcommands: [
+            DataCommand.self,
+            Synth.self,
             CocoEval.self,
         ])
 

@@ -1,0 +1,191 @@
+// Batches for training and evaluation, built by worker threads with prefetching.
+// Every sample draws from its own stream `SeededRandom(seed:epoch:index:)` and batches are assembled in
+// order, so the batches of an epoch are identical for any number of threads.
+// Shapes: N = batch size, K = joints, [H, W] = input size, [h, w] = heatmap size.
+import Foundation
+
+/// One batch in PyTorch layouts.
+public struct Batch: Sendable {
+    /// N samples in this batch (smaller than the batch size when samples were skipped or at the end).
+    public var count: Int
+    /// [N, 3, H, W] float32, normalized.
+    public var images: [Float]
+    /// [N, K, h, w] float32.
+    public var targets: [Float]
+    /// [N, K] float32.
+    public var targetWeights: [Float]
+    /// N metas (image id, center, scale, score, joints…).
+    public var meta: [SampleMeta]
+    /// N dataset indices.
+    public var indices: [Int]
+}
+
+/// Loads batches of `TopdownSample`s with worker threads.
+public final class DataLoader: @unchecked Sendable {
+    public let instances: [PersonInstance]
+    public let pipeline: TopdownPipeline
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let seed: UInt64
+    /// Worker threads; 0 builds every batch on the calling thread.
+    public let workers: Int
+    /// Batches built ahead of the consumer.
+    public let prefetch: Int
+    let loadImage: @Sendable (String) throws -> Image
+    private let lock = NSLock()
+    private var skipped = 0
+
+    /// - Parameter loadImage: decodes the image at a path (default `decodeImage(at:)`); a throw skips the sample.
+    public init(instances: [PersonInstance], pipeline: TopdownPipeline, batchSize: Int, shuffle: Bool,
+                dropLast: Bool = false, seed: UInt64, workers: Int = 2, prefetch: Int = 2,
+                loadImage: @escaping @Sendable (String) throws -> Image = { try decodeImage(at: URL(fileURLWithPath: $0)) }) {
+        precondition(batchSize > 0, "DataLoader: batch size \(batchSize), expected > 0")
+        self.instances = instances
+        self.pipeline = pipeline
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.seed = seed
+        self.workers = max(0, workers)
+        self.prefetch = max(1, prefetch)
+        self.loadImage = loadImage
+    }
+
+    /// Samples skipped so far because their image could not be read.
+    public var skippedSamples: Int {
+        lock.lock(); defer { lock.unlock() }
+        return skipped
+    }
+
+    /// Batches per epoch.
+    public var batchCount: Int {
+        dropLast ? instances.count / batchSize : (instances.count + batchSize - 1) / batchSize
+    }
+
+    /// The dataset order of an epoch: a Fisher-Yates shuffle seeded by (seed, epoch) or the identity.
+    public func order(epoch: Int) -> [Int] {
+        var order = Array(instances.indices)
+        guard shuffle else { return order }
+        var rng = SeededRandom(seed: seed, epoch: epoch, index: -1)
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            order.swapAt(i, j)
+        }
+        return order
+    }
+
+    /// Builds batch `b` of an epoch.
+    public func makeBatch(_ b: Int, epoch: Int, order: [Int]) -> Batch {
+        let indices = Array(order[(b * batchSize)..<min((b + 1) * batchSize, order.count)])
+        var samples: [(Int, TopdownSample)] = []
+        for index in indices {
+            let instance = instances[index]
+            let image: Image
+            do {
+                image = try loadImage(instance.imagePath)
+            } catch {
+                lock.lock()
+                skipped += 1
+                lock.unlock()
+                FileHandle.standardError.write(Data(
+                    "swiftpose: warning: skipping sample \(index) (image \(instance.imageId), \(instance.imagePath)): \(error)\n".utf8))
+                continue
+            }
+            var rng = SeededRandom(seed: seed, epoch: epoch, index: index)
+            samples.append((index, pipeline.makeSample(instance, image: image, rng: &rng)))
+        }
+        let n = samples.count
+        let k = pipeline.metainfo.numJoints
+        let heatmap = pipeline.encoder.heatmapSize
+        var batch = Batch(count: n, images: [], targets: [], targetWeights: [], meta: [], indices: [])
+        batch.images.reserveCapacity(n * 3 * pipeline.inputSize.area)
+        batch.targets.reserveCapacity(n * k * heatmap.area)
+        for (index, sample) in samples {
+            batch.images.append(contentsOf: sample.input)
+            batch.targets.append(contentsOf: sample.target.heatmaps)
+            batch.targetWeights.append(contentsOf: sample.target.weights)
+            batch.meta.append(sample.meta)
+            batch.indices.append(index)
+        }
+        return batch
+    }
+
+    /// The batches of one epoch, built ahead by `workers` threads.
+    public func epoch(_ epoch: Int) -> EpochIterator {
+        EpochIterator(loader: self, epoch: epoch)
+    }
+}
+
+/// Iterates the batches of one epoch in order; worker threads stop when it is released.
+public final class EpochIterator: IteratorProtocol, Sequence, @unchecked Sendable {
+    final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        var nextToBuild = 0
+        var consumed = 0
+        var results: [Int: Batch] = [:]
+        var cancelled = false
+    }
+
+    private let loader: DataLoader
+    private let epoch: Int
+    private let order: [Int]
+    private let total: Int
+    private let shared = Shared()
+    private var position = 0
+
+    init(loader: DataLoader, epoch: Int) {
+        self.loader = loader
+        self.epoch = epoch
+        self.order = loader.order(epoch: epoch)
+        self.total = loader.batchCount
+        let shared = self.shared, order = self.order, total = self.total
+        for _ in 0..<loader.workers {
+            let thread = Thread {
+                while true {
+                    shared.condition.lock()
+                    while !shared.cancelled && shared.nextToBuild < total
+                        && shared.nextToBuild >= shared.consumed + loader.prefetch {
+                        shared.condition.wait()
+                    }
+                    if shared.cancelled || shared.nextToBuild >= total {
+                        shared.condition.unlock()
+                        return
+                    }
+                    let b = shared.nextToBuild
+                    shared.nextToBuild += 1
+                    shared.condition.unlock()
+                    let batch = loader.makeBatch(b, epoch: epoch, order: order)
+                    shared.condition.lock()
+                    shared.results[b] = batch
+                    shared.condition.broadcast()
+                    shared.condition.unlock()
+                }
+            }
+            thread.stackSize = 1 << 22
+            thread.start()
+        }
+    }
+
+    deinit {
+        shared.condition.lock()
+        shared.cancelled = true
+        shared.condition.broadcast()
+        shared.condition.unlock()
+    }
+
+    public func next() -> Batch? {
+        guard position < total else { return nil }
+        defer { position += 1 }
+        if loader.workers == 0 {
+            return loader.makeBatch(position, epoch: epoch, order: order)
+        }
+        shared.condition.lock()
+        while shared.results[position] == nil { shared.condition.wait() }
+        let batch = shared.results.removeValue(forKey: position)!
+        shared.consumed += 1
+        shared.condition.broadcast()
+        shared.condition.unlock()
+        return batch
+    }
+}
