@@ -15,8 +15,7 @@ struct SynthPerson {
     var parts: [(shape: RasterShape, color: RGBColor)]
 }
 
-/// The pixel size of the person's whole figure, ~ its standing height.
-/// Segment lengths and radii are fractions of it (adult proportions, roughly).
+/// Body proportions as fractions of the figure's standing height (roughly adult; radii are half-widths).
 private enum Body {
     static let torso = 0.30, shoulderHalf = 0.105, hipHalf = 0.075, neck = 0.045
     static let upperArm = 0.165, forearm = 0.145, thigh = 0.235, shin = 0.225

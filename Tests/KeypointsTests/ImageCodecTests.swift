@@ -152,6 +152,46 @@ struct ImageCodecTests {
         #expect(throws: ImageError.self) { try decodeImage(data: flipped, name: "flipped.png") }
     }
 
+    @Test("bit-flipped JPEGs and PNGs either decode or throw ImageError, never crash")
+    func mutatedFilesNeverCrash() throws {
+        let image = Self.smoothImage(width: 48, height: 40)
+        var state: UInt64 = 2024
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        for original in [try encodeJPEG(image), try encodePNG(image)] {
+            for _ in 0..<150 {
+                var data = original
+                for _ in 0..<(1 + next() % 4) {
+                    let i = 8 + next() % (data.count - 8)  // keep the magic bytes
+                    data[i] ^= UInt8(1 << (next() % 8))
+                }
+                do {
+                    let decoded = try decodeImage(data: data, name: "fuzz")
+                    #expect(decoded.pixels.count == decoded.width * decoded.height * 3)
+                } catch {
+                    #expect(error is ImageError)
+                }
+            }
+        }
+    }
+
+    @Test("decodeImage(at:) names the file's path in its errors")
+    func errorsNameThePath() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftpose-codec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("cut.jpg")
+        try encodeJPEG(Self.smoothImage(width: 64, height: 48)).prefix(300).write(to: url)
+        do {
+            _ = try decodeImage(at: url)
+            Issue.record("a truncated file decoded")
+        } catch {
+            #expect("\(error)".hasPrefix("\(url.path): corrupt JPEG data ("), "\(error)")
+        }
+    }
+
     @Test("a missing file throws missingFile with its path")
     func missingFileThrows() {
         let url = URL(fileURLWithPath: "/nonexistent/dir/x.jpg")
