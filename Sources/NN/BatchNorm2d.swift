@@ -1,0 +1,37 @@
+// torch.nn.BatchNorm2d: weight/bias [C] trained, running_mean/running_var [C] and
+// num_batches_tracked saved. Train mode uses batch statistics and updates the running ones.
+import Tensors
+
+/// Batch normalisation over channels with PyTorch's defaults (eps 1e-5, momentum 0.1).
+public final class BatchNorm2d: Module {
+    public let weight: Tensor
+    public let bias: Tensor
+    public let runningMean: Tensor
+    public let runningVar: Tensor
+    public let numBatchesTracked = Counter()
+    public let eps: Float
+    public let momentum: Float
+
+    public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
+        weight = Tensor(repeating: 1, shape: [channels])
+        bias = Tensor(zeros: [channels])
+        runningMean = Tensor(zeros: [channels])
+        runningVar = Tensor(repeating: 1, shape: [channels])
+        self.eps = eps
+        self.momentum = momentum
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if isTraining { numBatchesTracked.value += 1 }
+        return batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                           training: isTraining, momentum: momentum, eps: eps)
+    }
+
+    public override func visitState(_ visitor: StateVisitor) {
+        visitor.visit("weight", .parameter(weight))
+        visitor.visit("bias", .parameter(bias))
+        visitor.visit("running_mean", .buffer(runningMean))
+        visitor.visit("running_var", .buffer(runningVar))
+        visitor.visit("num_batches_tracked", .counter(numBatchesTracked))
+    }
+}
