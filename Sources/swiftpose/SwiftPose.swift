@@ -8,6 +8,10 @@ struct SwiftPose: ParsableCommand {
         commandName: "swiftpose",
         abstract: "Top-down human pose estimation: SimpleBaseline and multi-scale deconvolution heads.",
         subcommands: [
+            Params.self,
+            Init.self,
+            Forward.self,
+            Bench.self,
             DataCommand.self,
             Synth.self,
             CocoEval.self,

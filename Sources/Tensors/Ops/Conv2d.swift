@@ -27,6 +27,13 @@ struct ConvGeometry: CustomStringConvertible {
     var destinationDesc: dnnl_memory_desc_t { memoryDesc(output, dnnl_acdb) }
     var strides: [Int64] { [Int64(stride), Int64(stride)] }
     var paddings: [Int64] { [Int64(padding), Int64(padding)] }
+
+    /// Counts one pass (forward, backward-data or backward-weights all cost the same).
+    func countFlops() {
+        let o = output
+        FlopCounter.addConvolution(batch: o[0], outChannels: o[1], outHeight: o[2], outWidth: o[3],
+                                   inChannels: weight[1], kernelHeight: weight[2], kernelWidth: weight[3])
+    }
 }
 
 /// 2-D convolution with PyTorch semantics; records one tape entry giving (dx, dw, db).
@@ -67,6 +74,7 @@ func conv2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: ConvGeome
                 (DNNL_ARG_DST, geometry.destinationDesc, y.raw)]
     if let b { args.append((DNNL_ARG_BIAS, geometry.biasDesc, b.raw)) }
     primitive.execute(args)
+    geometry.countFlops()
     withExtendedLifetime(keep) {}
     return y
 }
@@ -92,6 +100,7 @@ func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeom
         primitive.execute([(DNNL_ARG_DIFF_DST, geometry.destinationDesc, dy.raw),
                            (DNNL_ARG_WEIGHTS, weightsDesc, weights),
                            (DNNL_ARG_DIFF_SRC, geometry.sourceDesc, result.raw)])
+        geometry.countFlops()
         withExtendedLifetime(keep) {}
         dx = result
     }
@@ -112,6 +121,7 @@ func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeom
     let db = geometry.hasBias ? Tensor(uninitialized: [geometry.weight[0]]) : nil
     if let db { args.append((DNNL_ARG_DIFF_BIAS, geometry.biasDesc, db.raw)) }
     primitive.execute(args)
+    geometry.countFlops()
     copyBack(diffWeightsDesc, diffWeights, into: dw)
     withExtendedLifetime(scratch) {}
     return [dx, dw, db]

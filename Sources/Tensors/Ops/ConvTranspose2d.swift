@@ -25,6 +25,12 @@ struct DeconvGeometry: CustomStringConvertible {
     var strides: [Int64] { [Int64(stride), Int64(stride)] }
     var paddings: [Int64] { [Int64(padding), Int64(padding)] }
 
+    /// Counts one pass: every input pixel meets every kernel tap once.
+    func countFlops() {
+        FlopCounter.addConvolution(batch: input[0], outChannels: weight[1], outHeight: input[2], outWidth: input[3],
+                                   inChannels: weight[0], kernelHeight: weight[2], kernelWidth: weight[3])
+    }
+
     func anyDescs() -> (src: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, dst: dnnl_memory_desc_t) {
         (memoryDesc(input, dnnl_format_tag_any), memoryDesc(weightsDims, dnnl_format_tag_any),
          memoryDesc(output, dnnl_format_tag_any))
@@ -70,6 +76,7 @@ func convTranspose2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: 
     var args = [(DNNL_ARG_SRC, srcDesc, src), (DNNL_ARG_WEIGHTS, weightsDesc, weights), (DNNL_ARG_DST, dstDesc, dst)]
     if let b { args.append((DNNL_ARG_BIAS, geometry.biasDesc, b.raw)) }
     primitive.execute(args)
+    geometry.countFlops()
     copyBack(dstDesc, dst, into: y)
     withExtendedLifetime((keepSrc, keepWeights, keepDst)) {}
     return y
@@ -98,6 +105,7 @@ func convTranspose2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry:
         let (diffSrc, keepDiffSrc) = outputBuffer(diffSrcDesc, result)
         primitive.execute([(DNNL_ARG_DIFF_DST, diffDstDesc, diffDst), (DNNL_ARG_WEIGHTS, weightsDesc, weights),
                            (DNNL_ARG_DIFF_SRC, diffSrcDesc, diffSrc)])
+        geometry.countFlops()
         copyBack(diffSrcDesc, diffSrc, into: result)
         withExtendedLifetime((keepDiffDst, keepWeights, keepDiffSrc)) {}
         dx = result
@@ -123,6 +131,7 @@ func convTranspose2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry:
     let db = geometry.hasBias ? Tensor(uninitialized: [geometry.weight[1]]) : nil
     if let db { args.append((DNNL_ARG_DIFF_BIAS, geometry.biasDesc, db.raw)) }
     primitive.execute(args)
+    geometry.countFlops()
     copyBack(diffWeightsDesc, diffWeights, into: dw, own: geometry.plainWeightsDesc)
     withExtendedLifetime((keepSrc, keepDiffDst, keepDiffWeights)) {}
     return [dx, dw, db]

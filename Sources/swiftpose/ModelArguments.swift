@@ -1,0 +1,49 @@
+// The model options shared by params, forward, init (and later train, eval, predict).
+import ArgumentParser
+import Foundation
+import NN
+import PoseModels
+import Tensors
+
+extension HeadWidth: ExpressibleByArgument {}
+extension UpsampleMode: ExpressibleByArgument {}
+
+/// `--model`, `--width`, `--upsample`, `--joints`.
+struct ModelArguments: ParsableArguments {
+    @Option(help: "Model name: resN (SimpleBaseline) or resN_R (multi-scale head over the last R scales), N in 18, 34, 50, 101, 152, R in 2, 3, 4.")
+    var model: String
+
+    @Option(help: "Width of the multi-scale head's later deconvolutions: paper (reproduces the paper's counts) or fixed (256).")
+    var width: HeadWidth = .paper
+
+    @Option(help: "Parameter-free upsampling of the multi-scale predictions: bilinear (align_corners=False) or nearest.")
+    var upsample: UpsampleMode = .bilinear
+
+    @Option(help: "Number of keypoints (heatmap channels).")
+    var joints: Int = 17
+
+    func validate() throws {
+        guard joints > 0 else { throw ValidationError("--joints must be positive") }
+    }
+
+    /// The parsed `--model`; an unknown name is a runtime error (one line, exit 1).
+    func parsedName() throws -> ModelName { try ModelName(parsing: model) }
+
+    var options: ModelOptions { ModelOptions(width: width, upsample: upsample, joints: joints) }
+
+    /// The network with zero weights (fill them by `initializeWeights` or a state dict).
+    func makeModel() throws -> PoseNet { PoseNet(name: try parsedName(), options: options) }
+
+    /// Metadata written next to weights so a file says what it holds.
+    func metadata() throws -> [String: String] {
+        ["model": try parsedName().description, "width": width.rawValue, "joints": String(joints),
+         "format": "pt"]
+    }
+}
+
+/// Loads a safetensors weights file strictly into `model`; errors name the file and the keys.
+func loadWeights(_ path: String, into model: PoseNet) throws {
+    let contents = try SafetensorsFile.read(URL(fileURLWithPath: path))
+    try model.loadStateDict(contents.tensors, file: path)
+}
+
