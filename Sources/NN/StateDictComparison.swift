@@ -7,6 +7,11 @@ public struct StateDictComparison: Sendable, Equatable {
         public var key: String
         public var shape: [Int]
         public var expected: [Int]
+        public init(key: String, shape: [Int], expected: [Int]) {
+            self.key = key
+            self.shape = shape
+            self.expected = expected
+        }
         public var description: String { "\(key) has shape \(shape), expected \(expected)" }
     }
 

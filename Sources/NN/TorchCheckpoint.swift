@@ -24,6 +24,10 @@ public struct TorchCheckpoint: Sendable {
     public struct Skipped: Sendable, Equatable, CustomStringConvertible {
         public var key: String
         public var reason: String
+        public init(key: String, reason: String) {
+            self.key = key
+            self.reason = reason
+        }
         public var description: String { "\(key) (\(reason))" }
     }
 
@@ -36,6 +40,15 @@ public struct TorchCheckpoint: Sendable {
     public var wrapperPath: [String]
     /// Non-tensor entries of the state dict and the wrapper's other entries (`meta`, `optimizer`, …).
     public var skipped: [Skipped]
+
+    /// A checkpoint from its parts (for tests and for callers that build state dicts themselves).
+    public init(format: Format, tensors: [String: TensorData], keys: [String], wrapperPath: [String] = [], skipped: [Skipped] = []) {
+        self.format = format
+        self.tensors = tensors
+        self.keys = keys
+        self.wrapperPath = wrapperPath
+        self.skipped = skipped
+    }
 
     /// Wrapper keys tried, in order, when the top-level dict holds no tensors itself.
     static let wrapperKeys = ["state_dict", "model", "model_state_dict", "net"]

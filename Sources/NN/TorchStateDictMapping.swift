@@ -30,6 +30,10 @@ public struct TorchImportReport: Sendable, Equatable {
     public struct Renamed: Sendable, Equatable, CustomStringConvertible {
         public var from: String
         public var to: String
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
         public var description: String { "\(from) -> \(to)" }
     }
 

@@ -1,0 +1,67 @@
+// Decoding Tests/NNTests/Fixtures/torch/torch_checkpoints.json (Tools/fixtures/make_torch_checkpoint_fixtures.py).
+import Foundation
+import NN
+
+struct TorchCheckpointFixture: Decodable {
+    struct Model: Decodable {
+        struct Tensor: Decodable {
+            var shape: [Int]
+            /// "F32" or "I64": the dtype after reading (F16 storages convert to F32).
+            var dtype: String
+            /// The SwiftPose key whose counter values the tensor holds (cast to `storage_dtype`).
+            var counter: String
+        }
+        var format: String
+        var source: String
+        var color_order: String
+        var wrapper_path: [String]
+        /// "F32" or "F16": the storages' float type.
+        var storage_dtype: String
+        var tensors: [String: Tensor]
+        /// Raw key → SwiftPose key, for the keys the mapping renames.
+        var renamed: [String: String]
+        /// Raw keys the mapping skips.
+        var skipped: [String]
+        /// SwiftPose keys the mapping adds (`num_batches_tracked` absent from torch 0.4.0 files).
+        var added: [String]
+        /// Top-level wrapper entries outside the state dict.
+        var checkpoint_skipped: [String]
+    }
+
+    struct Value: Decodable {
+        var shape: [Int]
+        var dtype: String
+        var float_bits: [UInt32]?
+        var int64: [Int64]?
+    }
+
+    struct Views: Decodable {
+        var tensors: [String: Value]
+        var skipped: [String]
+    }
+
+    var models: [String: Model]
+    var views: Views
+    /// File → the global it must be refused for.
+    var refused: [String: String]
+
+    static func load() throws -> TorchCheckpointFixture { try NNFixtures.json("torch/torch_checkpoints.json") }
+
+    static func url(_ name: String) -> URL { NNFixtures.url("torch/" + name) }
+
+    static func bytes(_ name: String) throws -> [UInt8] { try [UInt8](Data(contentsOf: url(name))) }
+}
+
+extension TorchCheckpointFixture.Model.Tensor {
+    /// The values the fixture script stored: counter values of `counter`, rounded through the storage dtype.
+    func expected(storageDType: String) -> TensorData {
+        if dtype == "I64" {
+            return TensorData(shape: shape, int64s: [Int64](repeating: 0, count: shape.reduce(1, *)))
+        }
+        var values = counterTensorValues(name: counter, shape: shape)
+        if storageDType == "F16" {
+            values = values.map { Float(Float16($0)) }
+        }
+        return TensorData(shape: shape, floats: values)
+    }
+}
