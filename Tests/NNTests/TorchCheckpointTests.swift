@@ -115,6 +115,21 @@ struct TorchCheckpointTests {
             == "p.pkl: not a PyTorch checkpoint: a pickle without torch's magic number 0x1950a86a20f9469cfc6c")
     }
 
+    @Test("deeply nested and cyclic pickles are rejected and released without exhausting the stack")
+    func deepNesting() {
+        let depth = 200_000
+        // depth × EMPTY_LIST, then depth−1 × APPEND: a chain of lists nested `depth` deep.
+        let lists: [UInt8] = [0x80, 0x02] + [UInt8](repeating: 0x5D, count: depth) + [UInt8](repeating: 0x61, count: depth - 1) + [0x2E]
+        // None wrapped in `depth` TUPLE1s.
+        let tuples: [UInt8] = [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: depth) + [0x2E]
+        // A list appended to itself: EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP.
+        let cycle: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E]
+        for pickle in [lists, tuples, cycle] {
+            let message = NNFixtures.malformedMessage { _ = try TorchCheckpoint.decode(pickle, file: "deep.pth") }
+            #expect(message == "deep.pth: not a PyTorch checkpoint: a pickle without torch's magic number 0x1950a86a20f9469cfc6c")
+        }
+    }
+
     @Test("a corrupted storage in a zip is caught by its CRC-32")
     func crcMismatch() throws {
         var bytes = try TorchCheckpointFixture.bytes("views.pth")
