@@ -134,6 +134,8 @@ enum TorchDType: String, CaseIterable {
 enum PickleGlobal: Equatable {
     case orderedDict
     case rebuildTensorV2, rebuildTensor, rebuildParameter, rebuildParameterWithState
+    /// `_codecs.encode(str, "latin1")`: how protocol 2 spells a bytes literal (numpy arrays in metadata use it).
+    case codecsEncode
     /// `torch.FloatStorage`, `torch.HalfStorage`, …: only ever an argument of a persistent id.
     case storageType(TorchDType)
     /// numpy types found in mmpose/mmengine metadata (`numpy.core.multiarray._reconstruct`, `numpy.dtype`, …):
@@ -144,6 +146,7 @@ enum PickleGlobal: Equatable {
     var name: String {
         switch self {
         case .orderedDict: return "collections.OrderedDict"
+        case .codecsEncode: return "_codecs.encode"
         case .rebuildTensorV2: return "torch._utils._rebuild_tensor_v2"
         case .rebuildTensor: return "torch._utils._rebuild_tensor"
         case .rebuildParameter: return "torch._utils._rebuild_parameter"
@@ -157,6 +160,7 @@ enum PickleGlobal: Equatable {
     static func resolve(module: String, name: String) -> PickleGlobal? {
         switch (module, name) {
         case ("collections", "OrderedDict"): return .orderedDict
+        case ("_codecs", "encode"): return .codecsEncode
         case ("torch._utils", "_rebuild_tensor_v2"): return .rebuildTensorV2
         case ("torch._utils", "_rebuild_tensor"): return .rebuildTensor
         case ("torch._utils", "_rebuild_parameter"): return .rebuildParameter

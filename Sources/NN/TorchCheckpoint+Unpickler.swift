@@ -191,6 +191,17 @@ final class Unpickler {
                 }
             }
             return .dict(dict)
+        case .codecsEncode:
+            // Only the latin-1 round trip pickle uses for bytes: code points 0…255 → bytes.
+            guard let text = args.first?.string, args.count <= 2,
+                  ["latin1", "latin-1"].contains(args.count == 2 ? args[1].string ?? "" : "latin1")
+            else { throw fail("_codecs.encode is only accepted as encode(str, 'latin1')") }
+            var bytes: [UInt8] = []
+            for scalar in text.unicodeScalars {
+                guard scalar.value <= 0xFF else { throw fail("_codecs.encode: U+\(String(scalar.value, radix: 16)) is not latin-1") }
+                bytes.append(UInt8(scalar.value))
+            }
+            return .bytes(bytes)
         case .rebuildTensorV2, .rebuildTensor:
             guard args.count >= 4, case .storage(let storage) = args[0], let offset = args[1].int,
                   let size = args[2].ints, let stride = args[3].ints

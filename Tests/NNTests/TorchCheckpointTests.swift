@@ -47,7 +47,7 @@ struct TorchCheckpointTests {
     }
 
     @Test("views: storage offsets, shared storages, transposed/stepped strides, 0-d, empty, dtype conversions",
-          arguments: ["views.pth", "views_legacy.pth"])
+          arguments: ["views.pth", "views_legacy.pth", "views_protocol4.pth"])
     func readsViews(file: String) throws {
         let want = try TorchCheckpointFixture.load().views
         let checkpoint = try TorchCheckpoint.read(TorchCheckpointFixture.url(file))
@@ -142,7 +142,7 @@ struct TorchCheckpointTests {
     }
 
     @Test("fuzz: 600 seeded byte flips and truncations of valid files never crash", arguments: [
-        "views.pth", "views_legacy.pth", "mmpose1_f16.pth",
+        "views.pth", "views_legacy.pth", "views_protocol4.pth", "mmpose1_f16.pth",
     ])
     func fuzz(file: String) throws {
         let original = try TorchCheckpointFixture.bytes(file)
