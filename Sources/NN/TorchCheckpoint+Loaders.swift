@@ -91,11 +91,11 @@ struct TorchLegacyLoader {
         // Storages the object pickle names: root key → (dtype, element count).
         var declared: [String: (dtype: TorchDType, count: Int)] = [:]
         let object = Unpickler(bytes, from: sysInfo.end, file: file) { id in
-            let storage = try TorchLegacyLoader.storage(fromPersistentID: id, fail: fail)
-            if let previous = declared[storage.key], previous.dtype != storage.dtype || previous.count != storage.count {
+            let (storage, rootCount) = try TorchLegacyLoader.storage(fromPersistentID: id, fail: fail)
+            if let previous = declared[storage.key], previous.dtype != storage.dtype || previous.count != rootCount {
                 throw fail("storage \(storage.key) is declared twice with different types or sizes")
             }
-            declared[storage.key] = (storage.dtype, storage.count)
+            declared[storage.key] = (storage.dtype, rootCount)
             return .storage(storage)
         }
         return try withExtendedLifetime(object) {
@@ -131,8 +131,11 @@ struct TorchLegacyLoader {
     }
 
     /// ('storage', storage_type, root_key, location, numel, view_metadata), view_metadata = None or
-    /// (view_key, offset, view_size) for a view into the root storage (torch ≤ 0.4).
-    static func storage(fromPersistentID id: PickleValue, fail: (String) -> CheckpointError) throws -> TorchStorageRef {
+    /// (view_key, offset, view_size) for a view into the root storage (torch ≤ 0.4). Returns the (view's) storage
+    /// and the root storage's element count, which the storage list must repeat.
+    static func storage(
+        fromPersistentID id: PickleValue, fail: (String) -> CheckpointError
+    ) throws -> (storage: TorchStorageRef, rootCount: Int) {
         guard let fields = id.items, let typename = fields.first?.string else {
             throw fail("persistent id is not a tuple starting with a type name")
         }
@@ -153,6 +156,6 @@ struct TorchLegacyLoader {
             storage.elementOffset = offset
             storage.count = size
         }
-        return storage
+        return (storage, count)
     }
 }

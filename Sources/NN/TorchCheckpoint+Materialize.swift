@@ -15,8 +15,8 @@ extension TorchTensorRef {
         }
         guard let count = TensorData.checkedCount(of: size) else { throw fail("size \(size) overflows") }
         let (storageBytesNeeded, overflow) = storage.count.multipliedReportingOverflow(by: dtype.byteSize)
-        let storageStart = storage.elementOffset * dtype.byteSize
-        guard !overflow, storage.elementOffset >= 0, storageStart <= storageBytes.count,
+        let (storageStart, startOverflow) = storage.elementOffset.multipliedReportingOverflow(by: dtype.byteSize)
+        guard !overflow, !startOverflow, storage.elementOffset >= 0, storageStart <= storageBytes.count,
               storageBytesNeeded <= storageBytes.count - storageStart
         else {
             throw fail("storage \(storage.key) declares \(storage.count) \(dtype.rawValue) elements but holds \(storageBytes.count) bytes")
@@ -38,7 +38,14 @@ extension TorchTensorRef {
             }
         }
 
-        // Gather element byte offsets in C order, then convert.
+        if count == 0 { return TensorData(shape: size, dtype: dtype.converted, bytes: []) }
+        // Contiguous F32/I64 views are a plain byte copy (the bounds were checked above).
+        if isContiguous, dtype == .float32 || dtype == .int64 {
+            let begin = storageBytes.startIndex + storageStart + storageOffset * dtype.byteSize
+            return TensorData(shape: size, dtype: dtype.converted, bytes: Array(storageBytes[begin..<(begin + count * dtype.byteSize)]))
+        }
+
+        // Otherwise gather element byte offsets in C order, then convert.
         let base = storageStart  // relative to the slice's start
         let elementSize = dtype.byteSize
         var offsets = [Int]()
