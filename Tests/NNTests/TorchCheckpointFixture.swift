@@ -44,6 +44,8 @@ struct TorchCheckpointFixture: Decodable {
     var views: Views
     /// File → the global it must be refused for.
     var refused: [String: String]
+    /// legacy_storage_view.pth: key → values.
+    var legacy_storage_view: [String: [Float]]
 
     static func load() throws -> TorchCheckpointFixture { try NNFixtures.json("torch/torch_checkpoints.json") }
 

@@ -67,6 +67,14 @@ struct TorchCheckpointTests {
         #expect(checkpoint.keys.prefix(3) == ["base", "offset", "shared_same"])
     }
 
+    @Test("a legacy storage view (torch 0.4): the view's offset and the tensor's offset add up")
+    func legacyStorageView() throws {
+        let want = try TorchCheckpointFixture.load().legacy_storage_view
+        let checkpoint = try TorchCheckpoint.read(TorchCheckpointFixture.url("legacy_storage_view.pth"))
+        #expect(checkpoint.format == .legacy)
+        #expect(checkpoint.tensors.mapValues { $0.floats() } == want)
+    }
+
     @Test("refuses the fixture pickles that reference os.system, posix.system and builtins.eval, naming the global",
           arguments: ["evil_os_system.pth", "evil_posix_system.pth", "evil_builtins_eval_legacy.pth"])
     func refusesFixture(file: String) throws {
