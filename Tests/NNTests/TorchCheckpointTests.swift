@@ -12,9 +12,6 @@ private func thrownError(_ body: () throws -> Void) -> Error? {
     }
 }
 
-/// A legacy-format file whose first pickle (where torch expects the magic number) is `pickle`.
-private func legacyFile(_ pickle: [UInt8]) -> [UInt8] { pickle }
-
 /// Protocol-2 pickle calling `module.name("x")` through GLOBAL + REDUCE.
 private func globalCallPickle(_ module: String, _ name: String) -> [UInt8] {
     [0x80, 0x02, 0x63] + Array("\(module)\n\(name)\n".utf8) + [0x58, 1, 0, 0, 0, 0x78, 0x85, 0x52, 0x2E]
@@ -94,7 +91,7 @@ struct TorchCheckpointTests {
         let module = split.dropLast().joined(separator: ".")
         let name = String(split.last!)
         for pickle in [globalCallPickle(module, name), stackGlobalCallPickle(module, name)] {
-            let error = thrownError { _ = try TorchCheckpoint.decode(legacyFile(pickle), file: "evil.pth") }
+            let error = thrownError { _ = try TorchCheckpoint.decode(pickle, file: "evil.pth") }
             #expect(error as? CheckpointError == .refusedGlobal(file: "evil.pth", global: dotted))
         }
     }
@@ -136,6 +133,18 @@ struct TorchCheckpointTests {
             let message = NNFixtures.malformedMessage { _ = try TorchCheckpoint.decode(pickle, file: "deep.pth") }
             #expect(message == "deep.pth: not a PyTorch checkpoint: a pickle without torch's magic number 0x1950a86a20f9469cfc6c")
         }
+    }
+
+    @Test("the ZIP64 end record is used when the classic end record's fields are saturated (0xFFFF…)")
+    func zip64EndRecord() throws {
+        var bytes = try TorchCheckpointFixture.bytes("views.pth")
+        // torch writes a ZIP64 end record and locator before the classic end record (the last 22 bytes here).
+        let eocd = bytes.count - 22
+        #expect(Array(bytes[eocd..<(eocd + 4)]) == [0x50, 0x4B, 0x05, 0x06])
+        #expect(Array(bytes[(eocd - 20)..<(eocd - 16)]) == [0x50, 0x4B, 0x06, 0x07])
+        for i in 8..<20 { bytes[eocd + i] = 0xFF }  // entry counts, directory size and offset
+        let checkpoint = try TorchCheckpoint.decode(bytes, file: "z64.pth")
+        #expect(checkpoint.tensors.count == 15)
     }
 
     @Test("a corrupted storage in a zip is caught by its CRC-32")
