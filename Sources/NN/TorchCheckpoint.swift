@@ -75,7 +75,7 @@ public struct TorchCheckpoint: Sendable {
     }
 
     /// Finds the state dict in `root` (bare, or under `wrapperKeys`) and materialises its tensors.
-    /// - Parameter storageBytes: the bytes of a storage key (whole storage), or nil when the file lacks it.
+    /// - Parameter storageBytes: the bytes of the whole storage `key`; throws when the file lacks it.
     static func extract(
         _ root: PickleValue, format: Format, file: String, storageBytes: (String) throws -> ArraySlice<UInt8>
     ) throws -> TorchCheckpoint {
@@ -84,27 +84,21 @@ public struct TorchCheckpoint: Sendable {
         }
         var path: [String] = []
         var skipped: [Skipped] = []
-        // Unwrap {'state_dict': {...}, 'meta': ..., 'optimizer': ...} at most a few levels deep (cycles end here).
-        while !containsTensors(dict), path.count < 4 {
-            guard let (key, inner) = wrapperKeys.lazy.compactMap({ key -> (String, PickleDict)? in
-                if case .dict(let inner)? = dict[key], containsTensors(inner) || wrapperKeys.contains(where: { inner[$0] != nil }) {
-                    return (key, inner)
-                }
-                return nil
-            }).first else { break }
-            let prefix = path.isEmpty ? "" : path.joined(separator: ".") + "."
-            for (otherKey, _) in dict.entries {
-                let name = describeKey(otherKey)
-                if name != key { skipped.append(Skipped(key: prefix + name, reason: "checkpoint entry outside the state dict")) }
+        // Unwrap {'state_dict': {...}, 'meta': ..., 'optimizer': ...}, at most 4 levels (a cyclic pickle ends here too).
+        while !containsTensors(dict), path.count < 4, let (key, inner) = wrapped(in: dict) {
+            let prefix = path.map { $0 + "." }.joined()
+            for (other, _) in dict.entries where describeKey(other) != key {
+                skipped.append(Skipped(key: prefix + describeKey(other), reason: "checkpoint entry outside the state dict"))
             }
             path.append(key)
             dict = inner
         }
         guard containsTensors(dict) else {
             let keys = dict.entries.prefix(8).map { describeKey($0.key) }.joined(separator: ", ")
+            let place = path.isEmpty ? "top-level keys" : "keys under '\(path.joined(separator: "."))'"
             throw CheckpointError.malformed(
                 file: file,
-                reason: "no tensors found: top-level keys [\(keys)], expected a state_dict or a 'state_dict'/'model' entry holding one")
+                reason: "no tensors found: \(place) [\(keys)], expected a state_dict or a 'state_dict'/'model' entry holding one")
         }
 
         var tensors: [String: TensorData] = [:]
@@ -122,6 +116,16 @@ public struct TorchCheckpoint: Sendable {
             tensors[key] = try tensor.materialize(storageBytes(tensor.storage.key), file: file, key: key)
         }
         return TorchCheckpoint(format: format, tensors: tensors, keys: keys, wrapperPath: path, skipped: skipped)
+    }
+
+    /// The first wrapper entry (`state_dict`, `model`, …) holding a dict with tensors or another wrapper.
+    private static func wrapped(in dict: PickleDict) -> (String, PickleDict)? {
+        for key in wrapperKeys {
+            if case .dict(let inner)? = dict[key], containsTensors(inner) || wrapperKeys.contains(where: { inner[$0] != nil }) {
+                return (key, inner)
+            }
+        }
+        return nil
     }
 
     private static func containsTensors(_ dict: PickleDict) -> Bool {

@@ -135,6 +135,24 @@ struct TorchCheckpointTests {
         }
     }
 
+    @Test("a legacy file without a state dict says what it holds instead")
+    func noStateDict() {
+        // magic (LONG1), protocol 1001 (BININT2), sys_info {}, then the object pickle, then the key list [].
+        let header: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E,
+                               0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E, 0x80, 0x02, 0x7D, 0x2E]
+        let keyList: [UInt8] = [0x80, 0x02, 0x5D, 0x2E]
+        // {'epoch': 3}
+        let epoch: [UInt8] = [0x80, 0x02, 0x7D, 0x58, 5, 0, 0, 0] + Array("epoch".utf8) + [0x4B, 3, 0x73, 0x2E]
+        #expect(NNFixtures.malformedMessage { _ = try TorchCheckpoint.decode(header + epoch + keyList, file: "e.pth") }
+            == "e.pth: no tensors found: top-level keys [epoch], expected a state_dict or a 'state_dict'/'model' entry holding one")
+        let list: [UInt8] = [0x80, 0x02, 0x5D, 0x2E]
+        #expect(NNFixtures.malformedMessage { _ = try TorchCheckpoint.decode(header + list + keyList, file: "l.pth") }
+            == "l.pth: checkpoint holds a list, expected a dict (a state_dict)")
+        // Cut inside the storage key list.
+        #expect(NNFixtures.malformedMessage { _ = try TorchCheckpoint.decode(header + epoch + [0x80, 0x02], file: "t.pth") }
+            == "t.pth: truncated pickle: no STOP opcode before the end of the data")
+    }
+
     @Test("the ZIP64 end record is used when the classic end record's fields are saturated (0xFFFF…)")
     func zip64EndRecord() throws {
         var bytes = try TorchCheckpointFixture.bytes("views.pth")
