@@ -44,9 +44,9 @@ final class Unpickler {
             switch opcode {
             case 0x80: _ = try readByte()  // PROTO
             case 0x95: _ = try read(8)  // FRAME: a length hint only
-            case 0x2E:  // STOP
-                guard stack.count == 1, marks.isEmpty else { throw fail("pickle STOP with \(stack.count) values on the stack") }
-                return stack[0]
+            case 0x2E:  // STOP: the top value is the result (Python ignores anything below it)
+                guard let result = stack.last else { throw fail("pickle STOP with an empty stack") }
+                return result
             // Constants and numbers.
             case 0x4E: stack.append(.none)
             case 0x88: stack.append(.bool(true))
