@@ -62,8 +62,16 @@ extension TorchCheckpointFixture.Model.Tensor {
         }
         var values = counterTensorValues(name: counter, shape: shape)
         if storageDType == "F16" {
-            values = values.map { Float(Float16($0)) }
+            values = values.map(roundedToHalf)
         }
         return TensorData(shape: shape, floats: values)
     }
+}
+
+/// `x` rounded to the nearest float16 value (ties to even), as `torch.Tensor.half()` does; subnormals included.
+/// (Swift's `Float16` is unavailable on Intel Macs, so the rounding is spelled out: scale to the float16 grid.)
+func roundedToHalf(_ x: Float) -> Float {
+    guard x != 0, x.isFinite else { return x }
+    let quantum = Float(sign: .plus, exponent: max(Int(x.exponent), -14) - 10, significand: 1)
+    return (x / quantum).rounded(.toNearestOrEven) * quantum
 }
