@@ -1,4 +1,4 @@
-// Errors of the NN target's file formats (safetensors, .npy): one line each, naming the file.
+// Errors of the NN target's file formats (safetensors, .npy, PyTorch checkpoints): one line each, naming the file.
 
 /// Why a weights or array file could not be read or written.
 ///
@@ -11,11 +11,16 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case malformed(file: String, reason: String)
     /// The file is well formed but does not fit the model (missing/unexpected keys, shapes, dtypes).
     case mismatch(file: String, reason: String)
+    /// A PyTorch pickle names a global outside the state-dict allowlist (e.g. `os.system`); nothing was run.
+    case refusedGlobal(file: String, global: String)
 
     public var description: String {
         switch self {
         case .io(let file, let reason), .malformed(let file, let reason), .mismatch(let file, let reason):
             return "\(file): \(reason)"
+        case .refusedGlobal(let file, let global):
+            return "\(file): refused: the pickle references the global '\(global)', which a state_dict never needs "
+                + "(only torch tensor/storage rebuilders and collections.OrderedDict are accepted); nothing was loaded or run"
         }
     }
 }
