@@ -9,14 +9,12 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case io(file: String, reason: String)
     /// The bytes break the file format (truncation, bad header, bad offsets, wrong dtype, …).
     case malformed(file: String, reason: String)
-    /// The file is well formed but does not fit the model (missing/unexpected keys, shapes, dtypes).
-    case mismatch(file: String, reason: String)
     /// A PyTorch pickle names a global outside the state-dict allowlist (e.g. `os.system`); nothing was run.
     case refusedGlobal(file: String, global: String)
 
     public var description: String {
         switch self {
-        case .io(let file, let reason), .malformed(let file, let reason), .mismatch(let file, let reason):
+        case .io(let file, let reason), .malformed(let file, let reason):
             return "\(file): \(reason)"
         case .refusedGlobal(let file, let global):
             return "\(file): refused: the pickle references the global '\(global)', which a state_dict never needs "

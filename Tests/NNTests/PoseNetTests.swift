@@ -54,8 +54,8 @@ struct PoseNetStructureTests {
         } catch {
             let message = "\(error)"
             #expect(message.hasPrefix("w.safetensors: "))
-            #expect(message.contains("missing keys (1): layer1.0.conv1.weight"))
-            #expect(message.contains("unexpected keys (1): fc.weight"))
+            #expect(message.contains("1 missing keys (layer1.0.conv1.weight)"))
+            #expect(message.contains("1 unexpected keys (fc.weight)"))
             #expect(message.contains("final_layers.0.weight has shape [17, 255, 1, 1], expected [17, 256, 1, 1]"))
             #expect(!message.contains("\n"))
         }
