@@ -106,20 +106,12 @@ public final class Adam: Optimizer {
         let stepSize = lr / biasCorrection1
         let bc2Sqrt = Float(biasCorrection2.squareRoot())
         let negStepSize = Float(-stepSize)
-        let weight1 = Float(1 - options.beta1)
-        let beta2 = Float(options.beta2), weight2 = Float(1 - options.beta2)
-        let eps = Float(options.eps)
-        let wd = Float(options.weightDecay), hasDecay = options.weightDecay != 0
+        let constants = AdamConstants(
+            beta2: Float(options.beta2), weight1: Float(1 - options.beta1), weight2: Float(1 - options.beta2),
+            bc2Sqrt: bc2Sqrt, negStepSize: negStepSize, eps: Float(options.eps),
+            weightDecay: Float(options.weightDecay))
         forEachChunk(count) { start, end in
-            for i in start..<end {
-                let d = hasDecay ? fusedMultiplyAdd(wd, p[i], g[i]) : g[i]
-                let mi = fusedMultiplyAdd(weight1, d - m[i], m[i])  // torch's vectorised lerp, weight < 0.5
-                let vi = v[i] * beta2 + weight2 * d * d
-                m[i] = mi
-                v[i] = vi
-                let denom = vi.squareRoot() / bc2Sqrt + eps
-                p[i] = p[i] + negStepSize * (mi / denom)
-            }
+            adamKernel(p, g, m, v, start, end, constants)
         }
     }
 
@@ -183,5 +175,35 @@ public final class Adam: Optimizer {
                                   expAvgSq: storedValues(v.values, shape: p.shape, layout: p.layout))
         }
         states = loaded
+    }
+}
+
+/// The per-step scalars of Adam's update, rounded to float32 as torch's kernels round them.
+struct AdamConstants {
+    var beta2, weight1, weight2, bc2Sqrt, negStepSize, eps, weightDecay: Float
+}
+
+/// Adam's update of elements `start..<end`, eight at a time. A plain function (not a closure) so that
+/// pointers and constants stay in registers across the stores.
+@inline(never)
+func adamKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+                _ v: UnsafeMutablePointer<Float>, _ start: Int, _ end: Int, _ c: AdamConstants) {
+    typealias V = FloatVector
+    let beta2 = V(repeating: c.beta2), weight1 = V(repeating: c.weight1), weight2 = V(repeating: c.weight2)
+    let bc2 = V(repeating: c.bc2Sqrt), negStep = V(repeating: c.negStepSize), eps = V(repeating: c.eps)
+    let wd = V(repeating: c.weightDecay), hasDecay = c.weightDecay != 0
+    var i = start
+    while i < end {
+        let lanes = min(8, end - i)
+        let pi = loadVector(p, i, lanes), gi = loadVector(g, i, lanes)
+        let mo = loadVector(m, i, lanes), vo = loadVector(v, i, lanes)
+        let d = hasDecay ? fusedMultiplyAdd(wd, pi, gi) : gi
+        let mi = fusedMultiplyAdd(weight1, d - mo, mo)  // torch's vectorised lerp, weight < 0.5
+        let vi = vo * beta2 + weight2 * d * d
+        let denom = vi.squareRoot() / bc2 + eps
+        storeVector(mi, m, i, lanes)
+        storeVector(vi, v, i, lanes)
+        storeVector(pi + negStep * (mi / denom), p, i, lanes)
+        i += 8
     }
 }

@@ -87,25 +87,11 @@ public final class SGD: Optimizer {
     public static func applySingle(parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                                    count: Int, state buf: UnsafeMutablePointer<Float>?, firstStep: Bool,
                                    lr: Double, options: Options) {
-        let wd = Float(options.weightDecay), hasDecay = options.weightDecay != 0
-        let m = Float(options.momentum), keep = Float(1 - options.dampening)
-        let alpha = Float(-lr)
-        let nesterov = options.nesterov
+        let constants = SGDConstants(
+            weightDecay: Float(options.weightDecay), momentum: Float(options.momentum),
+            keep: Float(1 - options.dampening), negLR: Float(-lr), nesterov: options.nesterov, firstStep: firstStep)
         forEachChunk(count) { start, end in
-            guard let buf else {
-                for i in start..<end {
-                    let d = hasDecay ? fusedMultiplyAdd(wd, p[i], g[i]) : g[i]
-                    p[i] = fusedMultiplyAdd(alpha, d, p[i])
-                }
-                return
-            }
-            for i in start..<end {
-                let d = hasDecay ? fusedMultiplyAdd(wd, p[i], g[i]) : g[i]
-                let b = firstStep ? d : fusedMultiplyAdd(keep, d, buf[i] * m)
-                buf[i] = b
-                let update = nesterov ? fusedMultiplyAdd(m, b, d) : b
-                p[i] = fusedMultiplyAdd(alpha, update, p[i])
-            }
+            sgdKernel(p, g, buf, start, end, constants)
         }
     }
 
@@ -152,5 +138,36 @@ public final class SGD: Optimizer {
             loaded[i].momentumBuffer = storedValues(buffer.values, shape: p.shape, layout: p.layout)
         }
         states = loaded
+    }
+}
+
+/// The per-step scalars of SGD's update, rounded to float32 as torch's kernels round them.
+struct SGDConstants {
+    var weightDecay, momentum, keep, negLR: Float
+    var nesterov, firstStep: Bool
+}
+
+/// SGD's update of elements `start..<end`, eight at a time (`buf` nil: no momentum). A plain function
+/// (not a closure) so that pointers and constants stay in registers across the stores.
+@inline(never)
+func sgdKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ buf: UnsafeMutablePointer<Float>?,
+               _ start: Int, _ end: Int, _ c: SGDConstants) {
+    typealias V = FloatVector
+    let wd = V(repeating: c.weightDecay), hasDecay = c.weightDecay != 0
+    let m = V(repeating: c.momentum), keep = V(repeating: c.keep), alpha = V(repeating: c.negLR)
+    var i = start
+    while i < end {
+        let lanes = min(8, end - i)
+        let pi = loadVector(p, i, lanes), gi = loadVector(g, i, lanes)
+        let d = hasDecay ? fusedMultiplyAdd(wd, pi, gi) : gi
+        if let buf {
+            let b = c.firstStep ? d : fusedMultiplyAdd(keep, d, loadVector(buf, i, lanes) * m)
+            storeVector(b, buf, i, lanes)
+            let update = c.nesterov ? fusedMultiplyAdd(m, b, d) : b
+            storeVector(fusedMultiplyAdd(alpha, update, pi), p, i, lanes)
+        } else {
+            storeVector(fusedMultiplyAdd(alpha, d, pi), p, i, lanes)
+        }
+        i += 8
     }
 }
