@@ -177,33 +177,3 @@ public final class Adam: Optimizer {
         states = loaded
     }
 }
-
-/// The per-step scalars of Adam's update, rounded to float32 as torch's kernels round them.
-struct AdamConstants {
-    var beta2, weight1, weight2, bc2Sqrt, negStepSize, eps, weightDecay: Float
-}
-
-/// Adam's update of elements `start..<end`, eight at a time. A plain function (not a closure) so that
-/// pointers and constants stay in registers across the stores.
-@inline(never)
-func adamKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                _ v: UnsafeMutablePointer<Float>, _ start: Int, _ end: Int, _ c: AdamConstants) {
-    typealias V = FloatVector
-    let beta2 = V(repeating: c.beta2), weight1 = V(repeating: c.weight1), weight2 = V(repeating: c.weight2)
-    let bc2 = V(repeating: c.bc2Sqrt), negStep = V(repeating: c.negStepSize), eps = V(repeating: c.eps)
-    let wd = V(repeating: c.weightDecay), hasDecay = c.weightDecay != 0
-    var i = start
-    while i < end {
-        let lanes = min(8, end - i)
-        let pi = loadVector(p, i, lanes), gi = loadVector(g, i, lanes)
-        let mo = loadVector(m, i, lanes), vo = loadVector(v, i, lanes)
-        let d = hasDecay ? fusedMultiplyAdd(wd, pi, gi) : gi
-        let mi = fusedMultiplyAdd(weight1, d - mo, mo)  // torch's vectorised lerp, weight < 0.5
-        let vi = vo * beta2 + weight2 * d * d
-        let denom = vi.squareRoot() / bc2 + eps
-        storeVector(mi, m, i, lanes)
-        storeVector(vi, v, i, lanes)
-        storeVector(pi + negStep * (mi / denom), p, i, lanes)
-        i += 8
-    }
-}

@@ -15,6 +15,7 @@ public protocol Optimizer: AnyObject {
     func step(lr: Double)
     /// The optimizer state as named float arrays in logical (NCHW, C) order:
     /// `<name>.<field>` with PyTorch's field names (`exp_avg`, `exp_avg_sq`, `step`, `momentum_buffer`).
+    /// `step` is a shape-`[]` float (exact up to 2²⁴ steps). Parameters that never had a gradient have no entries.
     func stateArrays() -> [NamedArray]
     /// Restores state written by `stateArrays()`; throws on unknown names, missing fields or wrong shapes.
     func loadStateArrays(_ arrays: [NamedArray]) throws
@@ -87,40 +88,6 @@ func withParameterAndGradient(_ p: Tensor, _ body: (UnsafeMutablePointer<Float>,
             body(pb.baseAddress!, UnsafePointer(gb.baseAddress!), pb.count)
         }
     }
-}
-
-/// Eight floats: the kernels' unit of work (SSE2 on the generic x86-64 target runs it as two halves).
-typealias FloatVector = SIMD8<Float>
-
-/// a · b + c rounded once, as the fused multiply-add PyTorch's vectorised CPU kernels use for
-/// `add(other, alpha=)` and `lerp` (`vec::fmadd`). The product of two floats is exact in Double, so only
-/// the sum is rounded twice (Double, then Float): it differs from a true FMA only when the Double sum
-/// lands exactly on a Float rounding tie (about 2⁻²⁹ of cases). Unlike `addingProduct` this
-/// vectorises without an FMA target feature (the generic x86-64 target calls `fmaf` per element).
-@inline(__always)
-func fusedMultiplyAdd(_ a: FloatVector, _ b: FloatVector, _ c: FloatVector) -> FloatVector {
-    let low = SIMD4<Double>(a.lowHalf) * SIMD4<Double>(b.lowHalf) + SIMD4<Double>(c.lowHalf)
-    let high = SIMD4<Double>(a.highHalf) * SIMD4<Double>(b.highHalf) + SIMD4<Double>(c.highHalf)
-    return FloatVector(lowHalf: SIMD4<Float>(low), highHalf: SIMD4<Float>(high))
-}
-
-/// Loads `lanes` (≤ 8) floats from `base + i`, zeros in the other lanes.
-@inline(__always)
-func loadVector(_ base: UnsafePointer<Float>, _ i: Int, _ lanes: Int) -> FloatVector {
-    if lanes == 8 { return UnsafeRawPointer(base + i).loadUnaligned(as: FloatVector.self) }
-    var v = FloatVector()
-    for k in 0..<lanes { v[k] = base[i + k] }
-    return v
-}
-
-/// Stores the first `lanes` (≤ 8) lanes of `v` at `base + i`.
-@inline(__always)
-func storeVector(_ v: FloatVector, _ base: UnsafeMutablePointer<Float>, _ i: Int, _ lanes: Int) {
-    if lanes == 8 {
-        UnsafeMutableRawPointer(base + i).storeBytes(of: v, as: FloatVector.self)
-        return
-    }
-    for k in 0..<lanes { base[i + k] = v[k] }
 }
 
 /// Splits `count` elements into chunks and runs `body(start, end)` on them, on both cores for large

@@ -140,34 +140,3 @@ public final class SGD: Optimizer {
         states = loaded
     }
 }
-
-/// The per-step scalars of SGD's update, rounded to float32 as torch's kernels round them.
-struct SGDConstants {
-    var weightDecay, momentum, keep, negLR: Float
-    var nesterov, firstStep: Bool
-}
-
-/// SGD's update of elements `start..<end`, eight at a time (`buf` nil: no momentum). A plain function
-/// (not a closure) so that pointers and constants stay in registers across the stores.
-@inline(never)
-func sgdKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ buf: UnsafeMutablePointer<Float>?,
-               _ start: Int, _ end: Int, _ c: SGDConstants) {
-    typealias V = FloatVector
-    let wd = V(repeating: c.weightDecay), hasDecay = c.weightDecay != 0
-    let m = V(repeating: c.momentum), keep = V(repeating: c.keep), alpha = V(repeating: c.negLR)
-    var i = start
-    while i < end {
-        let lanes = min(8, end - i)
-        let pi = loadVector(p, i, lanes), gi = loadVector(g, i, lanes)
-        let d = hasDecay ? fusedMultiplyAdd(wd, pi, gi) : gi
-        if let buf {
-            let b = c.firstStep ? d : fusedMultiplyAdd(keep, d, loadVector(buf, i, lanes) * m)
-            storeVector(b, buf, i, lanes)
-            let update = c.nesterov ? fusedMultiplyAdd(m, b, d) : b
-            storeVector(fusedMultiplyAdd(alpha, update, pi), p, i, lanes)
-        } else {
-            storeVector(fusedMultiplyAdd(alpha, d, pi), p, i, lanes)
-        }
-        i += 8
-    }
-}
