@@ -80,7 +80,7 @@ func defaultNames(_ count: Int, _ names: [String]?) -> [String] {
 /// Runs `body(parameter, gradient, count)` on the stored elements of `p` and of its gradient in the
 /// same layout (a reordered copy only when the gradient is stored in another layout).
 func withParameterAndGradient(_ p: Tensor, _ body: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void) {
-    guard let grad = p.grad else { return }
+    guard let grad = p.grad, p.count > 0 else { return }
     precondition(grad.shape == p.shape, "Optimizer: gradient of shape \(grad.shape) for a parameter of shape \(p.shape)")
     let g = grad.layout == p.layout ? grad : grad.withLayout(p.layout)
     g.withUnsafeMutableBufferPointer { gb in

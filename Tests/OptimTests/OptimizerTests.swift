@@ -123,6 +123,11 @@ struct OptimizerTests {
         #expect(q.toArray() == [3, 4])
         #expect(adam.states[1].step == 0)
         #expect(adam.stateArrays().map(\.name) == ["p.step", "p.exp_avg", "p.exp_avg_sq"])
+        // An empty parameter is harmless.
+        let empty = Tensor(zeros: [0, 3])
+        empty.grad = Tensor(zeros: [0, 3])
+        try Adam(parameters: [empty]).step(lr: 0.1)
+        try SGD(parameters: [empty], momentum: 0.9).step(lr: 0.1)
         // The first Adam step moves each element by lr (sign of the gradient), as torch.
         let moved = p.toArray()
         #expect(abs(moved[0] - 0.9) < 1e-6 && abs(moved[1] - 2.1) < 1e-6)
