@@ -11,6 +11,7 @@ let package = Package(
     products: [.executable(name: "swiftpose", targets: ["swiftpose"])],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL"),
@@ -21,6 +22,14 @@ let package = Package(
         .target(name: "PoseModels", dependencies: ["NN"], swiftSettings: optimized),
         .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: optimized),
         .target(name: "PoseEval", dependencies: ["Keypoints"], swiftSettings: optimized),
+        .target(name: "Optim", dependencies: ["Tensors"], swiftSettings: optimized),
+        .target(
+            name: "Training",
+            dependencies: [
+                "Tensors", "NN", "PoseModels", "Keypoints", "PoseEval", "Optim",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: optimized),
         .executableTarget(
             name: "swiftpose",
             dependencies: [
@@ -31,6 +40,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "PoseModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeypointsTests", dependencies: ["Keypoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
