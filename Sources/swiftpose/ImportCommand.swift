@@ -1,10 +1,4 @@
 // `swiftpose import`: a PyTorch checkpoint (.pth / .pth.tar) → SwiftPose weights (.safetensors), no Python.
-//
-// LEAD TO WIRE: this command is not yet in `SwiftPose.configuration.subcommands`, because the strict check
-// needs the model registry (PoseModels). To wire it: replace `model`/`width` with `@OptionGroup var
-// model: ModelOptions`, add
-//     func run() throws { try run(expectedShapes: <the model's state_dict key → shape map>) }
-// and list `Import.self` among the subcommands. Until then ArgumentParser's default `run()` prints help.
 import ArgumentParser
 import Foundation
 import NN
@@ -29,11 +23,7 @@ struct Import: ParsableCommand {
     @Option(name: .customLong("from"), help: "The PyTorch checkpoint (.pth, .pth.tar).")
     var source: String
 
-    @Option(help: "Model whose keys and shapes the checkpoint must match (res18 … res152, resN_R).")
-    var model: String
-
-    @Option(help: "Head width of multi-scale models: paper | fixed.")
-    var width: String = "paper"
+    @OptionGroup var model: ModelArguments
 
     @Option(help: "The safetensors file to write.")
     var out: String
@@ -48,6 +38,10 @@ struct Import: ParsableCommand {
         guard out.hasSuffix(".safetensors") else {
             throw ValidationError("--out \(out): expected a .safetensors file name")
         }
+    }
+
+    func run() throws {
+        try run(expectedShapes: try model.makeModel().stateShapes())
     }
 
     /// Converts `--from` against the model's `expectedShapes` (state_dict key → shape), prints the report and

@@ -12,6 +12,7 @@ struct SwiftPose: ParsableCommand {
             Init.self,
             Forward.self,
             Bench.self,
+            Import.self,
             DataCommand.self,
             Synth.self,
             CocoEval.self,
