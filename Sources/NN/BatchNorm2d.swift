@@ -21,10 +21,11 @@ public final class BatchNorm2d: Module {
         self.momentum = momentum
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// Normalises `x`; with `relu: true` returns relu(bn(x)) computed in one fused pass.
+    public func callAsFunction(_ x: Tensor, relu: Bool = false) -> Tensor {
         if isTraining { numBatchesTracked.value += 1 }
         return batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                           training: isTraining, momentum: momentum, eps: eps)
+                           training: isTraining, momentum: momentum, eps: eps, fuseReLU: relu)
     }
 
     public override func visitState(_ visitor: StateVisitor) {

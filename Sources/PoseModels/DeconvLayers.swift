@@ -13,7 +13,7 @@ final class DeconvBlock: Module {
         bn = BatchNorm2d(outChannels)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { relu(bn(deconv(x))) }
+    func callAsFunction(_ x: Tensor) -> Tensor { bn(deconv(x), relu: true) }
 }
 
 /// The `deconv_layers` Sequential of blocks.

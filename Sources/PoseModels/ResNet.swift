@@ -41,7 +41,7 @@ final class BasicBlock: Module, ResidualBlock {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let out = bn2(conv2(relu(bn1(conv1(x)))))
+        let out = bn2(conv2(bn1(conv1(x), relu: true)))
         return relu(add(out, downsample?(x) ?? x))
     }
 
@@ -71,7 +71,7 @@ final class Bottleneck: Module, ResidualBlock {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let out = bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x))))))))
+        let out = bn3(conv3(bn2(conv2(bn1(conv1(x), relu: true)), relu: true)))
         return relu(add(out, downsample?(x) ?? x))
     }
 
@@ -147,7 +147,7 @@ public final class ResNet: Module {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let stem = maxPool2d(relu(bn1(conv1(x))), kernelSize: 3, stride: 2, padding: 1)
+        let stem = maxPool2d(bn1(conv1(x), relu: true), kernelSize: 3, stride: 2, padding: 1)
         return layer4(layer3(layer2(layer1(stem))))
     }
 

@@ -1,5 +1,6 @@
 // A float32 tensor with a logical NCHW shape (PyTorch's) and a physical layout chosen by the engine.
 import CDNNL
+import Foundation
 
 /// How a tensor's elements are stored. The logical shape is always PyTorch's (`[N, C, H, W]` for
 /// images); `channelsLast` stores a 4-D tensor as NHWC, which oneDNN's convolutions run fastest on.
@@ -21,6 +22,9 @@ public final class Tensor: @unchecked Sendable {
     public var requiresGrad = false
     /// The accumulated gradient of a leaf after `backward`, in the leaf's logical shape.
     public var grad: Tensor?
+    /// Bumped by every public write (`assign`, `withUnsafeMutableBufferPointer`), so that cached
+    /// copies of a weight in a primitive's layout are refreshed after an optimizer step.
+    private(set) var version = 0
 
     /// Number of elements.
     public var count: Int { storage.count }
@@ -90,11 +94,13 @@ public final class Tensor: @unchecked Sendable {
         precondition(source.shape == shape, "assign: shape \(source.shape) into \(shape)")
         let s = source.withLayout(layout)
         pointer.update(from: s.pointer, count: count)
+        version += 1
     }
 
     /// Direct access to the stored elements (in `layout` order).
     public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: pointer, count: count))
+        version += 1
+        return try body(UnsafeMutableBufferPointer(start: pointer, count: count))
     }
 }
 
@@ -132,6 +138,35 @@ func outputBuffer(_ desc: dnnl_memory_desc_t, _ tensor: Tensor,
     if memoryDescEqual(own, desc) { return (tensor.raw, nil) }
     let storage = Storage(count: (memoryDescSize(desc) + 3) / 4)
     return (UnsafeMutableRawPointer(storage.pointer), storage)
+}
+
+/// Weights reordered into a primitive's layout, reused while the weight is unchanged (same object,
+/// same `version`): inference reorders each weight once instead of on every call.
+final class WeightLayoutCache: @unchecked Sendable {
+    static let shared = WeightLayoutCache()
+    private struct Entry {
+        weak var tensor: Tensor?
+        let version: Int
+        let storage: Storage
+    }
+    private var entries: [String: Entry] = [:]
+    private let lock = NSLock()
+
+    /// `weight` in layout `desc` (its memory described by `own`, default its shape and layout).
+    func buffer(_ desc: dnnl_memory_desc_t, _ weight: Tensor, own: dnnl_memory_desc_t? = nil) -> (UnsafeMutableRawPointer, Storage?) {
+        let own = own ?? memoryDesc(of: weight)
+        if memoryDescEqual(own, desc) { return (weight.raw, nil) }
+        let key = "\(ObjectIdentifier(weight)) \(descriptorKey(desc))"
+        lock.lock()
+        defer { lock.unlock() }
+        if let entry = entries[key], entry.tensor === weight, entry.version == weight.version {
+            return (UnsafeMutableRawPointer(entry.storage.pointer), entry.storage)
+        }
+        entries = entries.filter { $0.value.tensor != nil }
+        let (pointer, storage) = bufferMatching(desc, weight, own: own)
+        entries[key] = Entry(tensor: weight, version: weight.version, storage: storage!)
+        return (pointer, storage)
+    }
 }
 
 /// Writes a buffer in a primitive's layout `desc` back into `tensor`'s own layout.

@@ -32,6 +32,14 @@ struct GradientCheckTests {
     }
 
     /// Piecewise-linear ops use ε = 1e-3 so that a step rarely crosses a kink or a tie.
+    @Test("batch_norm with fused ReLU (train mode)") mutating func batchNormReLU() {
+        let rm = Tensor(zeros: [3]), rv = Tensor(repeating: 1, shape: [3])
+        expectGradients([[3, 3, 2, 3], [3], [3]], epsilon: 1e-3) {
+            batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm,
+                        runningVar: rv, training: true, fuseReLU: true)
+        }
+    }
+
     @Test("relu, max_pool2d, add, cat, mean, upsample") mutating func small() {
         expectGradients([[1, 2, 3, 3]], epsilon: 1e-3, "relu") { relu($0[0]) }
         expectGradients([[1, 2, 5, 5]], epsilon: 1e-3, "max_pool2d") { maxPool2d($0[0], kernelSize: 3, stride: 2, padding: 1) }

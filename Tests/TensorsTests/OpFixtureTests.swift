@@ -70,6 +70,26 @@ struct OpFixtureTests {
         }
     }
 
+    @Test("batch_norm with fused ReLU equals relu(batch_norm) in train and eval mode, gradients included",
+          arguments: [true, false])
+    func fusedBatchNormReLU(training: Bool) {
+        let c = Fixtures.opCases["batch_norm_train"]!
+        func run(fused: Bool) -> (output: [Float], grads: [[Float]]) {
+            let rm = Tensor(shape: [3], values: c.running_mean_before!)
+            let rv = Tensor(shape: [3], values: c.running_var_before!)
+            return runCase(c, channelsLast: true) {
+                fused
+                    ? batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm, runningVar: rv,
+                                  training: training, fuseReLU: true)
+                    : relu(batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm, runningVar: rv,
+                                       training: training))
+            }
+        }
+        let fused = run(fused: true), unfused = run(fused: false)
+        #expect(relativeError(fused.output, unfused.output) < 1e-6)
+        for (g, ref) in zip(fused.grads, unfused.grads) { #expect(relativeError(g, ref) < 1e-5) }
+    }
+
     @Test("weighted MSE equals F.mse_loss(pred·w, target·w) and its gradient")
     func mseCase() {
         let c = Fixtures.opCases["mse_weighted"]!

@@ -2,19 +2,27 @@
 // Training: μ, σ² are the batch statistics (biased σ²), and the running statistics are updated as
 // PyTorch does: running = (1 − momentum)·running + momentum·stat, with the unbiased σ²·M/(M − 1),
 // M = N·H·W. Eval: μ, σ² are the running statistics. oneDNN computes forward and backward.
+// With `fuseReLU` the op returns relu(y) in the same pass (oneDNN's fuse_norm_relu; the backward reads
+// the ReLU mask from the forward's workspace) — the unfused path stays for tests and eval-mode grads.
 import CDNNL
 
 /// Batch normalisation with PyTorch semantics; one tape entry giving (dx, dγ, dβ).
 /// In training mode `runningMean` and `runningVar` are updated in place.
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false) -> Tensor {
     let channels = x.shape[1]
+    if fuseReLU && !training && Tape.needsRecord([x, weight, bias]) {
+        // Eval-mode gradients (frozen BN) have no fused backward here: compose the two ops.
+        return relu(batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                                training: false, momentum: momentum, eps: eps))
+    }
     precondition(x.shape.count == 4 && [weight, bias, runningMean, runningVar].allSatisfy { $0.shape == [channels] },
                  "batchNorm2d: input \(x.shape) with parameters of shape \(weight.shape)")
     let statistics: (mean: Tensor, variance: Tensor)
     let y: Tensor
+    var workspace: Storage?
     if training {
-        (y, statistics) = batchNorm2dForwardTraining(x, weight, bias, eps: eps)
+        (y, statistics, workspace) = batchNorm2dForwardTraining(x, weight, bias, eps: eps, fuseReLU: fuseReLU)
         let m = Float(x.shape[0] * x.shape[2] * x.shape[3])
         let unbiased = m > 1 ? m / (m - 1) : 1
         let rm = runningMean.pointer, rv = runningVar.pointer
@@ -24,52 +32,63 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
         }
     } else {
-        y = batchNorm2dForwardInference(x, weight, bias, mean: runningMean, variance: runningVar, eps: eps)
+        y = batchNorm2dForwardInference(x, weight, bias, mean: runningMean, variance: runningVar, eps: eps,
+                                        fuseReLU: fuseReLU)
         statistics = (runningMean.copy(), runningVar.copy())
     }
     Tape.record(y, inputs: [x, weight, bias]) { dy in
         batchNorm2dBackward(dy, x, weight, bias, mean: statistics.mean, variance: statistics.variance,
-                            globalStatistics: !training, eps: eps)
+                            globalStatistics: !training, eps: eps, workspace: workspace)
     }
     return y
 }
 
-private func flags(globalStatistics: Bool) -> UInt32 {
+private func flags(globalStatistics: Bool, fuseReLU: Bool) -> UInt32 {
     var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
     if globalStatistics { flags |= dnnl_use_global_stats.rawValue }
+    if fuseReLU { flags |= dnnl_fuse_norm_relu.rawValue }
     return flags
 }
 
-private func forwardPrimitive(_ x: Tensor, training: Bool, globalStatistics: Bool, eps: Float) -> Primitive {
-    let key = "bn fwd \(layoutKey(x)) \(training) \(globalStatistics) \(eps)"
+private func forwardPrimitive(_ x: Tensor, training: Bool, globalStatistics: Bool, eps: Float,
+                              fuseReLU: Bool) -> Primitive {
+    let key = "bn fwd \(layoutKey(x)) \(training) \(globalStatistics) \(eps) relu \(fuseReLU)"
     return PrimitiveCache.shared.primitive(key) {
         var desc = dnnl_batch_normalization_desc_t()
         var md = memoryDesc(of: x)
         dnnlCheck(dnnl_batch_normalization_forward_desc_init(
             &desc, training ? dnnl_forward_training : dnnl_forward_inference, &md, eps,
-            flags(globalStatistics: globalStatistics)), "bn fwd desc")
+            flags(globalStatistics: globalStatistics, fuseReLU: fuseReLU)), "bn fwd desc")
         return Primitive(opDesc: &desc, what: key)
     }
 }
 
-/// Training forward: returns y and the batch mean and biased variance.
-func batchNorm2dForwardTraining(_ x: Tensor, _ weight: Tensor, _ bias: Tensor,
-                                eps: Float) -> (Tensor, (mean: Tensor, variance: Tensor)) {
-    let primitive = forwardPrimitive(x, training: true, globalStatistics: false, eps: eps)
+/// Training forward: returns y, the batch mean and biased variance, and (fused ReLU) the ReLU mask.
+func batchNorm2dForwardTraining(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, eps: Float,
+                                fuseReLU: Bool) -> (Tensor, (mean: Tensor, variance: Tensor), Storage?) {
+    let primitive = forwardPrimitive(x, training: true, globalStatistics: false, eps: eps, fuseReLU: fuseReLU)
     let y = Tensor(uninitialized: x.shape, layout: x.layout)
     let channels = x.shape[1]
     let mean = Tensor(uninitialized: [channels]), variance = Tensor(uninitialized: [channels])
     let md = memoryDesc(of: x), vector = memoryDesc([channels], dnnl_a)
-    primitive.execute([(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DST, md, y.raw),
-                       (DNNL_ARG_SCALE, vector, weight.raw), (DNNL_ARG_SHIFT, vector, bias.raw),
-                       (DNNL_ARG_MEAN, vector, mean.raw), (DNNL_ARG_VARIANCE, vector, variance.raw)])
-    return (y, (mean, variance))
+    var args = [(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DST, md, y.raw),
+                (DNNL_ARG_SCALE, vector, weight.raw), (DNNL_ARG_SHIFT, vector, bias.raw),
+                (DNNL_ARG_MEAN, vector, mean.raw), (DNNL_ARG_VARIANCE, vector, variance.raw)]
+    var workspace: Storage?
+    if fuseReLU {
+        let workspaceDesc = primitive.memoryDesc(dnnl_query_workspace_md)
+        let storage = Storage(count: (memoryDescSize(workspaceDesc) + 3) / 4)
+        args.append((DNNL_ARG_WORKSPACE, workspaceDesc, UnsafeMutableRawPointer(storage.pointer)))
+        workspace = storage
+    }
+    primitive.execute(args)
+    return (y, (mean, variance), workspace)
 }
 
 /// Inference forward with given statistics.
 func batchNorm2dForwardInference(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, mean: Tensor, variance: Tensor,
-                                 eps: Float) -> Tensor {
-    let primitive = forwardPrimitive(x, training: false, globalStatistics: true, eps: eps)
+                                 eps: Float, fuseReLU: Bool) -> Tensor {
+    let primitive = forwardPrimitive(x, training: false, globalStatistics: true, eps: eps, fuseReLU: fuseReLU)
     let y = Tensor(uninitialized: x.shape, layout: x.layout)
     let md = memoryDesc(of: x), vector = memoryDesc([x.shape[1]], dnnl_a)
     primitive.execute([(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DST, md, y.raw),
@@ -78,17 +97,20 @@ func batchNorm2dForwardInference(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, 
     return y
 }
 
-/// Returns [dx, dγ, dβ]; with `globalStatistics` the statistics are constants (eval mode).
+/// Returns [dx, dγ, dβ]; with `globalStatistics` the statistics are constants (eval mode); a
+/// `workspace` (the fused ReLU's mask) makes it the backward of relu(bn(x)).
 /// oneDNN 2.6 fails (invalid arguments) unless the shift is passed to backward too.
 func batchNorm2dBackward(_ dy: Tensor, _ x: Tensor, _ weight: Tensor, _ bias: Tensor, mean: Tensor, variance: Tensor,
-                         globalStatistics: Bool, eps: Float) -> [Tensor?] {
-    let key = "bn bwd \(layoutKey(x)) \(globalStatistics) \(eps)"
-    let hint = forwardPrimitive(x, training: true, globalStatistics: globalStatistics, eps: eps)
+                         globalStatistics: Bool, eps: Float, workspace: Storage?) -> [Tensor?] {
+    let fuseReLU = workspace != nil
+    let key = "bn bwd \(layoutKey(x)) \(globalStatistics) \(eps) relu \(fuseReLU)"
+    let hint = forwardPrimitive(x, training: true, globalStatistics: globalStatistics, eps: eps, fuseReLU: fuseReLU)
     let primitive = PrimitiveCache.shared.primitive(key) {
         var desc = dnnl_batch_normalization_desc_t()
         var md = memoryDesc(of: x)
         dnnlCheck(dnnl_batch_normalization_backward_desc_init(
-            &desc, dnnl_backward, &md, &md, eps, flags(globalStatistics: globalStatistics)), "bn bwd desc")
+            &desc, dnnl_backward, &md, &md, eps, flags(globalStatistics: globalStatistics, fuseReLU: fuseReLU)),
+            "bn bwd desc")
         return Primitive(opDesc: &desc, hint: hint, what: key)
     }
     let dy = dy.withLayout(x.layout)
@@ -96,10 +118,15 @@ func batchNorm2dBackward(_ dy: Tensor, _ x: Tensor, _ weight: Tensor, _ bias: Te
     let dx = Tensor(uninitialized: x.shape, layout: x.layout)
     let dWeight = Tensor(uninitialized: [channels]), dBias = Tensor(uninitialized: [channels])
     let md = memoryDesc(of: x), vector = memoryDesc([channels], dnnl_a)
-    primitive.execute([(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DIFF_DST, md, dy.raw),
-                       (DNNL_ARG_MEAN, vector, mean.raw), (DNNL_ARG_VARIANCE, vector, variance.raw),
-                       (DNNL_ARG_SCALE, vector, weight.raw), (DNNL_ARG_SHIFT, vector, bias.raw),
-                       (DNNL_ARG_DIFF_SRC, md, dx.raw),
-                       (DNNL_ARG_DIFF_SCALE, vector, dWeight.raw), (DNNL_ARG_DIFF_SHIFT, vector, dBias.raw)])
+    var args = [(DNNL_ARG_SRC, md, x.raw), (DNNL_ARG_DIFF_DST, md, dy.raw),
+                (DNNL_ARG_MEAN, vector, mean.raw), (DNNL_ARG_VARIANCE, vector, variance.raw),
+                (DNNL_ARG_SCALE, vector, weight.raw), (DNNL_ARG_SHIFT, vector, bias.raw),
+                (DNNL_ARG_DIFF_SRC, md, dx.raw),
+                (DNNL_ARG_DIFF_SCALE, vector, dWeight.raw), (DNNL_ARG_DIFF_SHIFT, vector, dBias.raw)]
+    if let workspace {
+        args.append((DNNL_ARG_WORKSPACE, primitive.memoryDesc(dnnl_query_workspace_md),
+                     UnsafeMutableRawPointer(workspace.pointer)))
+    }
+    primitive.execute(args)
     return [dx, dWeight, dBias]
 }

@@ -69,7 +69,7 @@ func conv2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: ConvGeome
     let primitive = forwardPrimitive(geometry)
     let y = Tensor(uninitialized: geometry.output, layout: .channelsLast)
     let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
-    let (weights, keep) = bufferMatching(weightsDesc, w)
+    let (weights, keep) = WeightLayoutCache.shared.buffer(weightsDesc, w)
     var args = [(DNNL_ARG_SRC, geometry.sourceDesc, x.raw), (DNNL_ARG_WEIGHTS, weightsDesc, weights),
                 (DNNL_ARG_DST, geometry.destinationDesc, y.raw)]
     if let b { args.append((DNNL_ARG_BIAS, geometry.biasDesc, b.raw)) }
@@ -96,7 +96,7 @@ func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeom
         }
         let result = Tensor(uninitialized: geometry.input, layout: .channelsLast)
         let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
-        let (weights, keep) = bufferMatching(weightsDesc, w)
+        let (weights, keep) = WeightLayoutCache.shared.buffer(weightsDesc, w)
         primitive.execute([(DNNL_ARG_DIFF_DST, geometry.destinationDesc, dy.raw),
                            (DNNL_ARG_WEIGHTS, weightsDesc, weights),
                            (DNNL_ARG_DIFF_SRC, geometry.sourceDesc, result.raw)])

@@ -71,7 +71,7 @@ func convTranspose2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: 
     let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
     let dstDesc = primitive.memoryDesc(dnnl_query_dst_md)
     let (src, keepSrc) = bufferMatching(srcDesc, x)
-    let (weights, keepWeights) = bufferMatching(weightsDesc, w, own: geometry.plainWeightsDesc)
+    let (weights, keepWeights) = WeightLayoutCache.shared.buffer(weightsDesc, w, own: geometry.plainWeightsDesc)
     let (dst, keepDst) = outputBuffer(dstDesc, y)
     var args = [(DNNL_ARG_SRC, srcDesc, src), (DNNL_ARG_WEIGHTS, weightsDesc, weights), (DNNL_ARG_DST, dstDesc, dst)]
     if let b { args.append((DNNL_ARG_BIAS, geometry.biasDesc, b.raw)) }
@@ -101,7 +101,7 @@ func convTranspose2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry:
         let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
         let diffSrcDesc = primitive.memoryDesc(dnnl_query_diff_src_md)
         let (diffDst, keepDiffDst) = bufferMatching(diffDstDesc, dy)
-        let (weights, keepWeights) = bufferMatching(weightsDesc, w, own: geometry.plainWeightsDesc)
+        let (weights, keepWeights) = WeightLayoutCache.shared.buffer(weightsDesc, w, own: geometry.plainWeightsDesc)
         let (diffSrc, keepDiffSrc) = outputBuffer(diffSrcDesc, result)
         primitive.execute([(DNNL_ARG_DIFF_DST, diffDstDesc, diffDst), (DNNL_ARG_WEIGHTS, weightsDesc, weights),
                            (DNNL_ARG_DIFF_SRC, diffSrcDesc, diffSrc)])
