@@ -31,6 +31,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "PoseModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeypointsTests", dependencies: ["Keypoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval"], resources: [.copy("Fixtures")]),
+        // Runs the built `swiftpose` binary (no import: a test target cannot link an executable everywhere).
+        .testTarget(name: "CLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]
 )
