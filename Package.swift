@@ -19,7 +19,9 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CDNNL"], swiftSettings: optimized),
         .target(name: "NN", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(name: "PoseModels", dependencies: ["NN"], swiftSettings: optimized),
-        .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: optimized),
+        // The warp's inner loop in C: hardware FMA where the CPU has it (chosen at run time), bit-exact either way.
+        .target(name: "CWarp", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG", "CWarp"], swiftSettings: optimized),
         .target(name: "PoseEval", dependencies: ["Keypoints"], swiftSettings: optimized),
         .executableTarget(
             name: "swiftpose",

@@ -2,6 +2,7 @@
 // Two arithmetics: OpenCV >= 4.11 (float32 coordinates and weights with FMA, what opencv-python 4.11+/5.x
 // computes; bit-exact with it) and OpenCV <= 4.10 (fixed point: INTER_BITS = 5, INTER_REMAP_COEF_BITS = 15).
 // Shapes: images H x W x C interleaved; the normalized fast path writes C x H' x W' float32 (CHW).
+import CWarp
 import Foundation
 
 /// Which OpenCV `warpAffine` arithmetic to reproduce.
@@ -83,63 +84,20 @@ public func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputS
     }
 }
 
-/// The `.float32` warp of a 3-channel image straight into normalized CHW planes, with an interior fast path:
-/// where all four taps lie inside and `sx, sy >= 1`, the first two bilinear FMAs are exact in double (the weight
-/// is a multiple of 2^-23, the tap difference 9 bits), so they need no tie correction. Same values as `warpRows`.
+/// The `.float32` warp of a 3-channel image straight into normalized CHW planes, in C (`CWarp`): the same
+/// arithmetic as `warpRows` + `Source.sampleFloat32`, with hardware FMA where the CPU has it.
 private func warpRGBNormalizedFloat32(_ image: Image, _ matrix: AffineMatrix, _ size: GridSize,
                                       lut: UnsafeBufferPointer<Float>, planes: (Int, Int, Int),
                                       into destination: UnsafeMutableBufferPointer<Float>) {
-    let m = matrix.inverted().values.map { Float($0) }
-    let (m0, m1, m2, m3, m4, m5) = (m[0], m[1], m[2], m[3], m[4], m[5])
-    let width = image.width, height = image.height
-    let rowStride = width * 3
-    let maxX = Float(width - 1), maxY = Float(height - 1)
-    let values = UnsafeMutablePointer<UInt8>.allocate(capacity: 4)
-    defer { values.deallocate() }
+    let inv = matrix.inverted().values.map { Float($0) }
     let out = destination.baseAddress!
-    let table = lut.baseAddress!
-    image.pixels.withUnsafeBufferPointer { buffer in
-        let pixels = buffer.baseAddress!
-        let src = Source(pixels: pixels, width: width, height: height, channels: 3)
-        for y in 0..<size.height {
-            // M_x = float(y * M[1] + M[2]) without contraction, as OpenCV's vector path.
-            let mx = Float(y) * m1 + m2
-            let my = Float(y) * m4 + m5
-            let row = y * size.width
-            for x in 0..<size.width {
-                let fx = Float(x)
-                let sx = fusedMultiplyAdd(m0, fx, mx), sy = fusedMultiplyAdd(m3, fx, my)
-                let r: Int, g: Int, b: Int
-                if sx >= 1 && sy >= 1 && sx < maxX && sy < maxY {
-                    let fsx = floorSmall(sx), fsy = floorSmall(sy)
-                    let ax = sx - fsx, ay = sy - fsy
-                    let p = pixels + (Int(fsy) * width + Int(fsx)) * 3
-                    let q = p + rowStride
-                    r = exactBilinear(p[0], p[3], q[0], q[3], ax, ay)
-                    g = exactBilinear(p[1], p[4], q[1], q[4], ax, ay)
-                    b = exactBilinear(p[2], p[5], q[2], q[5], ax, ay)
-                } else {
-                    src.sampleFloat32(sx: sx, sy: sy, into: values)
-                    (r, g, b) = (Int(values[0]), Int(values[1]), Int(values[2]))
-                }
-                let o = row + x
-                out[planes.0 + o] = table[r]
-                out[planes.1 + o] = table[256 + g]
-                out[planes.2 + o] = table[512 + b]
-            }
+    image.pixels.withUnsafeBufferPointer { pixels in
+        inv.withUnsafeBufferPointer { m in
+            swiftpose_warp_rgb_normalized(pixels.baseAddress!, Int32(image.width), Int32(image.height), m.baseAddress!,
+                                          Int32(size.width), Int32(size.height), lut.baseAddress!,
+                                          out + planes.0, out + planes.1, out + planes.2)
         }
     }
-}
-
-/// `Source.interpolate` for interior taps with `ax` a multiple of 2^-23 in [0, 1): the first two FMAs are exact
-/// double sums rounded once to float.
-@inline(__always)
-private func exactBilinear(_ p00: UInt8, _ p01: UInt8, _ p10: UInt8, _ p11: UInt8, _ ax: Float, _ ay: Float) -> Int {
-    let a = Double(ax)
-    let v0 = Float(a * Double(Int32(p01) - Int32(p00)) + Double(p00))
-    let v1 = Float(a * Double(Int32(p11) - Int32(p10)) + Double(p10))
-    let r = roundHalfEvenSmall(fusedMultiplyAdd(ay, v1 - v0, v0))
-    return r <= 0 ? 0 : (r >= 255 ? 255 : Int(r))
 }
 
 /// Calls `body(x, y, pixel)` for every output pixel, row by row, with its interpolated 8-bit values (C <= 4).
