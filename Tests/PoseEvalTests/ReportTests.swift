@@ -41,6 +41,17 @@ struct ReportTests {
         #expect(log.lossPoints.points.map(\.x) == [0, 50, 100])
     }
 
+    @Test("iterations counted per epoch plot against the record's position")
+    func perEpochIterations() throws {
+        let log = try TrainingLog.parse("""
+            {"type": "train", "epoch": 0, "iter": 0, "loss": 3}
+            {"type": "train", "epoch": 0, "iter": 10, "loss": 2}
+            {"type": "train", "epoch": 1, "iter": 0, "loss": 1}
+            """, file: "log.jsonl")
+        #expect(log.lossPoints.xLabel == "logged step")
+        #expect(log.lossPoints.points == [SIMD2(0, 3), SIMD2(1, 2), SIMD2(2, 1)])
+    }
+
     @Test("a malformed log line is an error naming the file and line")
     func malformedLogLine() {
         #expect(throws: EvalError.malformed(file: "log.jsonl", detail: "line 2 is not a log record {\"type\": …}")) {
