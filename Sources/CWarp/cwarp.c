@@ -70,3 +70,9 @@ void swiftpose_warp_rgb_normalized(const uint8_t *src, int width, int height, co
 #endif
     warp_portable(src, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2);
 }
+
+void swiftpose_warp_rgb_normalized_portable(const uint8_t *src, int width, int height, const float inv[6],
+                                            int out_w, int out_h, const float *lut,
+                                            float *plane0, float *plane1, float *plane2) {
+    warp_portable(src, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2);
+}

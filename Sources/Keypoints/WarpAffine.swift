@@ -55,6 +55,14 @@ public func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputS
                                  normalization: InputNormalization = .imageNet,
                                  arithmetic: WarpArithmetic = .float32,
                                  into destination: UnsafeMutableBufferPointer<Float>) {
+    warpAffineNormalized(image, matrix, outputSize: outputSize, normalization: normalization, arithmetic: arithmetic,
+                         portable: false, into: destination)
+}
+
+/// `warpAffineNormalized`; `portable` forces the C loop without hardware FMA (tests run both).
+func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputSize: GridSize,
+                          normalization: InputNormalization, arithmetic: WarpArithmetic, portable: Bool,
+                          into destination: UnsafeMutableBufferPointer<Float>) {
     precondition(image.channels == 3, "warpAffineNormalized: \(image.channels) channels, expected 3")
     let plane = outputSize.area
     precondition(destination.count >= 3 * plane, "warpAffineNormalized: buffer of \(destination.count) floats, expected \(3 * plane)")
@@ -70,7 +78,8 @@ public func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputS
     let (p0, p1, p2) = (outChannel[0] * plane, outChannel[1] * plane, outChannel[2] * plane)
     if arithmetic == .float32 {
         lut.withUnsafeBufferPointer { lut in
-            warpRGBNormalizedFloat32(image, matrix, outputSize, lut: lut, planes: (p0, p1, p2), into: destination)
+            warpRGBNormalizedFloat32(image, matrix, outputSize, lut: lut, planes: (p0, p1, p2), portable: portable,
+                                     into: destination)
         }
         return
     }
@@ -87,13 +96,14 @@ public func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputS
 /// The `.float32` warp of a 3-channel image straight into normalized CHW planes, in C (`CWarp`): the same
 /// arithmetic as `warpRows` + `Source.sampleFloat32`, with hardware FMA where the CPU has it.
 private func warpRGBNormalizedFloat32(_ image: Image, _ matrix: AffineMatrix, _ size: GridSize,
-                                      lut: UnsafeBufferPointer<Float>, planes: (Int, Int, Int),
+                                      lut: UnsafeBufferPointer<Float>, planes: (Int, Int, Int), portable: Bool,
                                       into destination: UnsafeMutableBufferPointer<Float>) {
+    let warp = portable ? swiftpose_warp_rgb_normalized_portable : swiftpose_warp_rgb_normalized
     let inv = matrix.inverted().values.map { Float($0) }
     let out = destination.baseAddress!
     image.pixels.withUnsafeBufferPointer { pixels in
         inv.withUnsafeBufferPointer { m in
-            swiftpose_warp_rgb_normalized(pixels.baseAddress!, Int32(image.width), Int32(image.height), m.baseAddress!,
+            warp(pixels.baseAddress!, Int32(image.width), Int32(image.height), m.baseAddress!,
                                           Int32(size.width), Int32(size.height), lut.baseAddress!,
                                           out + planes.0, out + planes.1, out + planes.2)
         }

@@ -51,6 +51,29 @@ struct TopDownEvaluatorTests {
         #expect(outcome.summary.stats[0] >= 0.95, "AP \(outcome.summary.stats[0]): \(outcome.summary.lines)")
     }
 
+    @Test("ground-truth heatmaps decoded with DARK also give AP >= 0.95")
+    func groundTruthHeatmapsWithDark() throws {
+        let evaluator = TopDownEvaluator(flipTest: false, refinement: .dark(blurKernel: 11))
+        let outcome = try evaluator.evaluate(dataset: valSplit(), boxes: .groundTruth,
+                                             predictBatch: groundTruthNetwork(evaluator))
+        #expect(outcome.summary.stats[0] >= 0.95, "AP \(outcome.summary.stats[0]): \(outcome.summary.lines)")
+    }
+
+    @Test("a detection on an image the split does not list is an error naming both files")
+    func detectionOnUnknownImageFails() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evalpipe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("dets.json")
+        let detections = #"[{"image_id": 785, "category_id": 1, "bbox": [10, 10, 50, 100], "score": 0.9}, "#
+            + #"{"image_id": 999999, "category_id": 1, "bbox": [10, 10, 50, 100], "score": 0.9}]"#
+        try Data(detections.utf8).write(to: file)
+        #expect(throws: EvalError.unknownDetectionImage(file: "dets.json", imageId: 999999,
+                                                        groundTruth: "person_keypoints_val2017.json")) {
+            _ = try TopDownEvaluator().instances(dataset: valSplit(), boxes: .detections(file, scoreThreshold: 0))
+        }
+    }
+
     /// A mirror-symmetric fake network: each heatmap is a 4x4 max-pool of the crop's red plane times a weight
     /// shared by left/right partners, so f(mirror(x)) is mirror(f(x)) with partners swapped, exactly.
     func symmetricNetwork(_ evaluator: TopDownEvaluator) -> ([Float], Int) -> [Float] {

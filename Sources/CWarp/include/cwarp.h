@@ -11,4 +11,9 @@ void swiftpose_warp_rgb_normalized(const uint8_t *src, int width, int height, co
                                    int out_w, int out_h, const float *lut,
                                    float *plane0, float *plane1, float *plane2);
 
+/// The same warp without the hardware-FMA dispatch (libm `fmaf`): what CPUs without FMA run; for tests.
+void swiftpose_warp_rgb_normalized_portable(const uint8_t *src, int width, int height, const float inv[6],
+                                            int out_w, int out_h, const float *lut,
+                                            float *plane0, float *plane1, float *plane2);
+
 #endif
