@@ -194,7 +194,8 @@ public struct TopDownEvaluator: Sendable {
                 throw EvalError.unknownDetectionImage(file: url.lastPathComponent, imageId: stray.imageId,
                                                       groundTruth: CocoDataset.annotationURL(root: dataset.root, split: dataset.split).lastPathComponent)
             }
-            // The reference loads images by the detection's file name; give each the split's file name.
+            // CocoDetections names files `%012d.jpg` as the reference; take the split's own `file_name` instead
+            // (the same for COCO, right for datasets named otherwise).
             let names = Dictionary(dataset.annotations.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             return detected.map { instance in
                 var instance = instance
