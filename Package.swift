@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "swiftpose",
             dependencies: [
-                "Tensors", "NN", "PoseModels", "Keypoints", "PoseEval",
+                "Tensors", "NN", "PoseModels", "Keypoints", "PoseEval", "Optim", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),

@@ -20,7 +20,7 @@ public enum TorchCheckpointSource: String, Sendable, CaseIterable {
 }
 
 /// Channel order of a model's input images.
-public enum ColorOrder: String, Sendable, CaseIterable {
+public enum ColorOrder: String, Sendable, Codable, CaseIterable {
     case rgb, bgr
 }
 

@@ -40,6 +40,13 @@ public struct EvalProgress: Sendable {
     public var elapsed: Double
 }
 
+/// What `TopDownEvaluator.predict` returns: one prediction per person crop, in input order.
+public struct TopDownPredictions: Sendable {
+    public var predictions: [PersonPrediction]
+    public var jointAccuracy: JointAccuracy?
+    public var networkSeconds: Double
+}
+
 /// The outcome of `TopDownEvaluator.evaluate`.
 public struct TopDownEvaluation: Sendable {
     /// One prediction per crop, in instance order, scored with the box score (before rescoring).
@@ -220,11 +227,31 @@ public struct TopDownEvaluator: Sendable {
         guard !persons.isEmpty else {
             throw EvalError.noInstances(split: dataset.split, boxes: boxes.description)
         }
+        let predicted = try predict(persons: persons, measureAccuracy: boxes == .groundTruth, progress: progress,
+                                    predictBatch: predictBatch)
+        let kept = rescoreAndSuppress(predicted.predictions, inVisThreshold: inVisThreshold, oksThreshold: oksThreshold,
+                                      sigmas: metainfo.sigmas)
+        let evaluation = try CocoKeypointEval(
+            groundTruth: dataset.annotations, results: kept.map { $0.result() },
+            groundTruthName: CocoDataset.annotationURL(root: dataset.root, split: dataset.split).lastPathComponent,
+            resultsName: "results")
+        return TopDownEvaluation(predictions: predicted.predictions, results: kept, summary: evaluation.evaluate(),
+                                 jointAccuracy: predicted.jointAccuracy, flipTest: flipTest,
+                                 seconds: seconds(since: start), networkSeconds: predicted.networkSeconds)
+    }
+
+    /// Crops every person, runs the network (and the flip test) and decodes keypoints in image
+    /// coordinates, without rescoring or NMS: the part of `evaluate` that needs no ground truth
+    /// (`swiftpose predict` on user images). Per-joint accuracy needs the persons' ground-truth joints.
+    public func predict(persons: [PersonInstance], measureAccuracy: Bool = false,
+                        progress: ((EvalProgress) -> Void)? = nil,
+                        predictBatch: (EvalBatch) throws -> [Float]) throws -> TopDownPredictions {
+        let start = DispatchTime.now()
         let heatmap = codec.heatmapSize
         let k = metainfo.numJoints
         let loader = DataLoader(instances: persons, pipeline: pipeline, batchSize: batchSize, shuffle: false,
                                 seed: 0, workers: workers)
-        var accuracy = boxes == .groundTruth ? JointAccuracy(joints: k) : nil
+        var accuracy = measureAccuracy ? JointAccuracy(joints: k) : nil
         var predictions: [PersonPrediction] = []
         predictions.reserveCapacity(persons.count)
         var networkSeconds = 0.0
@@ -275,15 +302,7 @@ public struct TopDownEvaluator: Sendable {
             done += n
             progress?(EvalProgress(done: done, total: persons.count, elapsed: seconds(since: start)))
         }
-        let kept = rescoreAndSuppress(predictions, inVisThreshold: inVisThreshold, oksThreshold: oksThreshold,
-                                      sigmas: metainfo.sigmas)
-        let evaluation = try CocoKeypointEval(
-            groundTruth: dataset.annotations, results: kept.map { $0.result() },
-            groundTruthName: CocoDataset.annotationURL(root: dataset.root, split: dataset.split).lastPathComponent,
-            resultsName: "results")
-        return TopDownEvaluation(predictions: predictions, results: kept, summary: evaluation.evaluate(),
-                                 jointAccuracy: accuracy, flipTest: flipTest, seconds: seconds(since: start),
-                                 networkSeconds: networkSeconds)
+        return TopDownPredictions(predictions: predictions, jointAccuracy: accuracy, networkSeconds: networkSeconds)
     }
 
     private func checkedOutput(_ output: [Float], shape: HeatmapBatchShape) throws -> [Float] {

@@ -2,6 +2,7 @@
 // every key). Defaults are mmpose 1.x's `td-hm_res50_8xb64-210e_coco-256x192.py` recipe; a YAML file
 // only needs the keys it changes. Loading, validation and `--set` overrides live in
 // `TrainConfig+YAML.swift`, the key table in `TrainConfig+Schema.swift`.
+import NN
 
 /// Everything a training run reads: model, data, optimizer, schedule, training loop and evaluation.
 public struct TrainConfig: Sendable, Equatable, Codable {
@@ -153,7 +154,6 @@ public enum Upsample: String, Sendable, Codable, CaseIterable { case bilinear, n
 /// `data.augmentation`: SimpleBaseline/HRNet `JointsDataset` or mmpose 1.x transforms.
 public enum AugmentationKind: String, Sendable, Codable, CaseIterable { case simplebaseline, mmpose, none }
 /// `data.color_order`: channel order fed to the network.
-public enum ColorOrder: String, Sendable, Codable, CaseIterable { case rgb, bgr }
 /// `optimizer.type`.
 public enum OptimizerKind: String, Sendable, Codable, CaseIterable { case adam, sgd }
 /// `train.loss`: SimpleBaseline's `JointsMSELoss` (0.5 × MSE per joint, averaged) or mmpose 1.x

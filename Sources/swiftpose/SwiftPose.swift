@@ -13,6 +13,8 @@ struct SwiftPose: ParsableCommand {
             Forward.self,
             Bench.self,
             Import.self,
+            Eval.self,
+            Predict.self,
             DataCommand.self,
             Synth.self,
             CocoEval.self,
