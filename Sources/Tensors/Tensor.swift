@@ -65,7 +65,7 @@ public final class Tensor: @unchecked Sendable {
     /// The elements in logical (C, NCHW) order.
     public func toArray() -> [Float] {
         let plain = withLayout(.contiguous)
-        return Array(UnsafeBufferPointer(start: plain.pointer, count: plain.count))
+        return withExtendedLifetime(plain) { Array(UnsafeBufferPointer(start: plain.pointer, count: plain.count)) }
     }
 
     /// The single element of a one-element tensor.
@@ -93,7 +93,7 @@ public final class Tensor: @unchecked Sendable {
     public func assign(_ source: Tensor) {
         precondition(source.shape == shape, "assign: shape \(source.shape) into \(shape)")
         let s = source.withLayout(layout)
-        pointer.update(from: s.pointer, count: count)
+        withExtendedLifetime(s) { pointer.update(from: s.pointer, count: count) }
         version += 1
     }
 
@@ -140,32 +140,43 @@ func outputBuffer(_ desc: dnnl_memory_desc_t, _ tensor: Tensor,
     return (UnsafeMutableRawPointer(storage.pointer), storage)
 }
 
-/// Weights reordered into a primitive's layout, reused while the weight is unchanged (same object,
-/// same `version`): inference reorders each weight once instead of on every call.
+/// Copies derived from weights (reordered into a primitive's layout, or rearranged as the sub-pixel
+/// deconvolution's phase kernels), reused while the weight is unchanged (same object, same `version`):
+/// inference derives each once instead of on every call.
 final class WeightLayoutCache: @unchecked Sendable {
     static let shared = WeightLayoutCache()
     private struct Entry {
         weak var tensor: Tensor?
         let version: Int
-        let storage: Storage
+        let value: AnyObject
     }
     private var entries: [String: Entry] = [:]
     private let lock = NSLock()
+
+    /// The value derived from `weight` under `key`, made by `make` when missing or stale.
+    func derived<T: AnyObject>(_ weight: Tensor, key: String, make: () -> T) -> T {
+        let fullKey = "\(ObjectIdentifier(weight)) \(key)"
+        lock.lock()
+        defer { lock.unlock() }
+        if let entry = entries[fullKey], entry.tensor === weight, entry.version == weight.version,
+           let value = entry.value as? T {
+            return value
+        }
+        entries = entries.filter { $0.value.tensor != nil }
+        let value = make()
+        entries[fullKey] = Entry(tensor: weight, version: weight.version, value: value)
+        return value
+    }
 
     /// `weight` in layout `desc` (its memory described by `own`, default its shape and layout).
     func buffer(_ desc: dnnl_memory_desc_t, _ weight: Tensor, own: dnnl_memory_desc_t? = nil) -> (UnsafeMutableRawPointer, Storage?) {
         let own = own ?? memoryDesc(of: weight)
         if memoryDescEqual(own, desc) { return (weight.raw, nil) }
-        let key = "\(ObjectIdentifier(weight)) \(descriptorKey(desc))"
-        lock.lock()
-        defer { lock.unlock() }
-        if let entry = entries[key], entry.tensor === weight, entry.version == weight.version {
-            return (UnsafeMutableRawPointer(entry.storage.pointer), entry.storage)
+        let storage = derived(weight, key: descriptorKey(desc)) { () -> Storage in
+            let (_, storage) = bufferMatching(desc, weight, own: own)
+            return storage!
         }
-        entries = entries.filter { $0.value.tensor != nil }
-        let (pointer, storage) = bufferMatching(desc, weight, own: own)
-        entries[key] = Entry(tensor: weight, version: weight.version, storage: storage!)
-        return (pointer, storage)
+        return (UnsafeMutableRawPointer(storage.pointer), storage)
     }
 }
 

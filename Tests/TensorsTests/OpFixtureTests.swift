@@ -26,10 +26,13 @@ struct OpFixtureTests {
         expectMatches("conv2d_1x1_bias", channelsLast: channelsLast) { conv2d($0[0], $0[1], bias: $0[2]) }
     }
 
-    @Test("conv_transpose2d 4x4 stride 2 padding 1 matches the PyTorch fixture", arguments: [false, true])
+    @Test("conv_transpose2d 4x4 stride 2 padding 1 matches the PyTorch fixture (sub-pixel and oneDNN paths)",
+          arguments: [false, true])
     func convTranspose2dCase(channelsLast: Bool) {
-        expectMatches("conv_transpose2d_4x4_s2_p1", channelsLast: channelsLast) {
-            convTranspose2d($0[0], $0[1], stride: 2, padding: 1)
+        for subPixel in [true, false] {
+            expectMatches("conv_transpose2d_4x4_s2_p1", channelsLast: channelsLast) {
+                convTranspose2d($0[0], $0[1], stride: 2, padding: 1, subPixel: subPixel)
+            }
         }
     }
 

@@ -12,6 +12,7 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
 func addNoGrad(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
     let b = b.withLayout(a.layout)
+    defer { withExtendedLifetime(b) {} }  // raw pointers below outlive the last use of the tensor
     let y = Tensor(uninitialized: a.shape, layout: a.layout)
     let pa = a.pointer, pb = b.pointer, py = y.pointer
     for i in 0..<a.count { py[i] = pa[i] + pb[i] }

@@ -114,6 +114,7 @@ func batchNorm2dBackward(_ dy: Tensor, _ x: Tensor, _ weight: Tensor, _ bias: Te
         return Primitive(opDesc: &desc, hint: hint, what: key)
     }
     let dy = dy.withLayout(x.layout)
+    defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
     let channels = x.shape[1]
     let dx = Tensor(uninitialized: x.shape, layout: x.layout)
     let dWeight = Tensor(uninitialized: [channels]), dBias = Tensor(uninitialized: [channels])

@@ -1,6 +1,7 @@
 // y[N,O,H',W'] = x[N,C,H,W] ⋆ w[O,C,kh,kw] + b[O]   — torch.nn.functional.conv2d (groups 1, dilation 1)
 // H' = (H + 2·padding − kh) / stride + 1. Activations come out channelsLast (NHWC), which oneDNN's
-// convolutions run fastest on; weights stay in PyTorch's [O, C, kh, kw] and are reordered per call.
+// convolutions run fastest on; weights stay in PyTorch's [O, C, kh, kw] and are reordered into the
+// primitive's layout (cached while the weight is unchanged).
 import CDNNL
 
 /// The shapes and hyper-parameters of one convolution, and its cache key.
@@ -8,15 +9,34 @@ struct ConvGeometry: CustomStringConvertible {
     let input: [Int]
     let weight: [Int]   // [O, C, kh, kw]
     let stride: Int
-    let padding: Int
+    /// Padding before (top, left) and after (bottom, right); PyTorch's `padding` sets all four.
+    let paddingLow: (h: Int, w: Int)
+    let paddingHigh: (h: Int, w: Int)
     let hasBias: Bool
+
+    init(input: [Int], weight: [Int], stride: Int, padding: Int, hasBias: Bool) {
+        self.init(input: input, weight: weight, stride: stride, paddingLow: (padding, padding),
+                  paddingHigh: (padding, padding), hasBias: hasBias)
+    }
+
+    init(input: [Int], weight: [Int], stride: Int, paddingLow: (h: Int, w: Int), paddingHigh: (h: Int, w: Int),
+         hasBias: Bool) {
+        self.input = input
+        self.weight = weight
+        self.stride = stride
+        self.paddingLow = paddingLow
+        self.paddingHigh = paddingHigh
+        self.hasBias = hasBias
+    }
 
     var output: [Int] {
         [input[0], weight[0],
-         (input[2] + 2 * padding - weight[2]) / stride + 1,
-         (input[3] + 2 * padding - weight[3]) / stride + 1]
+         (input[2] + paddingLow.h + paddingHigh.h - weight[2]) / stride + 1,
+         (input[3] + paddingLow.w + paddingHigh.w - weight[3]) / stride + 1]
     }
-    var description: String { "\(input) w\(weight) s\(stride) p\(padding) b\(hasBias)" }
+    var description: String {
+        "\(input) w\(weight) s\(stride) p\(paddingLow.h),\(paddingLow.w),\(paddingHigh.h),\(paddingHigh.w) b\(hasBias)"
+    }
 
     /// Source and destination are NHWC: oneDNN runs mixed NCHW/NHWC convolutions with `ref:`.
     var sourceDesc: dnnl_memory_desc_t { memoryDesc(input, dnnl_acdb) }
@@ -26,7 +46,8 @@ struct ConvGeometry: CustomStringConvertible {
     var optionalBiasDesc: dnnl_memory_desc_t { hasBias ? biasDesc : dnnl_memory_desc_t() }
     var destinationDesc: dnnl_memory_desc_t { memoryDesc(output, dnnl_acdb) }
     var strides: [Int64] { [Int64(stride), Int64(stride)] }
-    var paddings: [Int64] { [Int64(padding), Int64(padding)] }
+    var paddingsLow: [Int64] { [Int64(paddingLow.h), Int64(paddingLow.w)] }
+    var paddingsHigh: [Int64] { [Int64(paddingHigh.h), Int64(paddingHigh.w)] }
 
     /// Counts one pass (forward, backward-data or backward-weights all cost the same).
     func countFlops() {
@@ -58,7 +79,7 @@ private func forwardPrimitive(_ geometry: ConvGeometry) -> Primitive {
         var bias = geometry.optionalBiasDesc, dst = geometry.destinationDesc
         dnnlCheck(dnnl_convolution_forward_desc_init(
             &desc, dnnl_forward_training, dnnl_convolution_direct, &src, &weights,
-            &bias, &dst, geometry.strides, geometry.paddings, geometry.paddings),
+            &bias, &dst, geometry.strides, geometry.paddingsLow, geometry.paddingsHigh),
             "conv fwd desc \(geometry)")
         return Primitive(opDesc: &desc, what: "conv fwd \(geometry)")
     }
@@ -83,6 +104,7 @@ func conv2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: ConvGeome
 func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry,
                     needsInputGrad: Bool) -> [Tensor?] {
     let dy = dy.withLayout(.channelsLast)
+    defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
     let hint = forwardPrimitive(geometry)
     var dx: Tensor?
     if needsInputGrad {
@@ -91,7 +113,7 @@ func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeom
             var diffSrc = geometry.sourceDesc, weights = geometry.weightsAnyDesc, diffDst = geometry.destinationDesc
             dnnlCheck(dnnl_convolution_backward_data_desc_init(
                 &desc, dnnl_convolution_direct, &diffSrc, &weights, &diffDst,
-                geometry.strides, geometry.paddings, geometry.paddings), "conv bwd data desc \(geometry)")
+                geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd data desc \(geometry)")
             return Primitive(opDesc: &desc, hint: hint, what: "conv bwd data \(geometry)")
         }
         let result = Tensor(uninitialized: geometry.input, layout: .channelsLast)
@@ -110,7 +132,7 @@ func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeom
         var diffBias = geometry.optionalBiasDesc, diffDst = geometry.destinationDesc
         dnnlCheck(dnnl_convolution_backward_weights_desc_init(
             &desc, dnnl_convolution_direct, &src, &diffWeights, &diffBias, &diffDst,
-            geometry.strides, geometry.paddings, geometry.paddings), "conv bwd weights desc \(geometry)")
+            geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd weights desc \(geometry)")
         return Primitive(opDesc: &desc, hint: hint, what: "conv bwd weights \(geometry)")
     }
     let dw = Tensor(uninitialized: geometry.weight)

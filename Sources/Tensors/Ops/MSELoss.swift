@@ -8,6 +8,7 @@
 public func mseLoss(_ pred: Tensor, _ target: Tensor, jointWeights: Tensor? = nil, scale: Float = 1) -> Tensor {
     precondition(pred.shape == target.shape, "mseLoss: pred \(pred.shape) and target \(target.shape) differ")
     let predicted = pred.withLayout(.contiguous), expected = target.withLayout(.contiguous)
+    defer { withExtendedLifetime((predicted, expected)) {} }  // raw pointers below outlive the last use of the tensor
     let joints = pred.shape.count >= 2 ? pred.shape[0] * pred.shape[1] : 1
     let plane = pred.count / max(joints, 1)
     if let jointWeights {
@@ -30,6 +31,7 @@ public func mseLoss(_ pred: Tensor, _ target: Tensor, jointWeights: Tensor? = ni
     }
     let loss = Tensor(scalar: Float(total / Double(pred.count)) * scale)
     Tape.record(loss, inputs: [pred]) { dLoss in
+        defer { withExtendedLifetime((predicted, expected)) {} }  // the backward reads them through pp, pt
         let g = dLoss.item() * scale * 2 / Float(pred.count)
         let dPred = Tensor(uninitialized: pred.shape)
         let pd = dPred.pointer

@@ -36,6 +36,7 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int, padding: Int) -
             return Primitive(opDesc: &desc, hint: forward, what: "\(key) bwd")
         }
         let dy = dy.withLayout(x.layout)
+        defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
         let dx = Tensor(uninitialized: x.shape, layout: x.layout)
         backward.execute([(DNNL_ARG_DIFF_DST, dstDesc, dy.raw), (DNNL_ARG_DIFF_SRC, srcDesc, dx.raw),
                           (DNNL_ARG_WORKSPACE, workspaceDesc, UnsafeMutableRawPointer(workspace.pointer))])

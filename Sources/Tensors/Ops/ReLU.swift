@@ -25,6 +25,7 @@ func reluForward(_ x: Tensor) -> Tensor {
 
 func reluBackward(_ dy: Tensor, _ y: Tensor) -> Tensor {
     let dy = dy.withLayout(y.layout)
+    defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
     let dx = Tensor(uninitialized: y.shape, layout: y.layout)
     let md = memoryDesc(of: y)
     let primitive = PrimitiveCache.shared.primitive("relu bwd \(layoutKey(y))") {

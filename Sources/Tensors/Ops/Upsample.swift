@@ -36,6 +36,7 @@ public func upsample(_ x: Tensor, factor: Int, mode: UpsampleMode) -> Tensor {
     precondition(x.shape.count == 4 && factor >= 1, "upsample: input \(x.shape) by \(factor)")
     if factor == 1 { return x }
     let source = x.withLayout(.contiguous)
+    defer { withExtendedLifetime(source) {} }  // raw pointers below outlive the last use of the tensor
     let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (h * factor, w * factor)
     let rows = Taps(inputSize: h, factor: factor, mode: mode), cols = Taps(inputSize: w, factor: factor, mode: mode)
@@ -55,6 +56,7 @@ public func upsample(_ x: Tensor, factor: Int, mode: UpsampleMode) -> Tensor {
     }
     Tape.record(y, inputs: [x]) { dy in
         let dy = dy.withLayout(.contiguous)
+        defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
         let dx = Tensor(zeros: x.shape)
         let pdy = dy.pointer, pdx = dx.pointer
         for p in 0..<planes {

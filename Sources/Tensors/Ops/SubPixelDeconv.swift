@@ -1,0 +1,107 @@
+// ConvTranspose2d(kernel 4, stride 2, padding 1) — SimpleBaseline's upsampling layer — as four 2×2
+// convolutions, one per output phase (a, b) ∈ {0, 1}², interleaved into the ×2 output:
+//   y[n, o, 2m + a, 2l + b] = Σ_{i,t,u} x[n, i, m − 1 + a + t, l − 1 + b + u] · w[i, o, 3 − a − 2t, 3 − b − 2u]
+// i.e. phase (a, b) is a cross-correlation with kernel w_ab[o, i, t, u] = w[i, o, 3 − a − 2t, 3 − b − 2u] and
+// padding (1 − a, 1 − b) before, (a, b) after. oneDNN's direct deconvolution needs blocked layouts and runs
+// at ~170 GFLOP/s there (DESIGN §4); these NHWC convolutions run at full convolution speed and need no
+// activation reorders. Backward: de-interleave dy per phase, convolution backward-data (summed) and
+// backward-weights (scattered back into w).
+import Foundation
+
+/// The shapes of a sub-pixel deconvolution.
+struct SubPixelDeconv {
+    let input: [Int]    // [N, C_in, H, W]
+    let weight: [Int]   // [C_in, C_out, 4, 4]
+
+    var output: [Int] { [input[0], weight[1], 2 * input[2], 2 * input[3]] }
+
+    /// Whether `convTranspose2d` with these parameters can take this path.
+    static func applies(weight: [Int], stride: Int, padding: Int, hasBias: Bool) -> Bool {
+        weight[2] == 4 && weight[3] == 4 && stride == 2 && padding == 1 && !hasBias
+    }
+
+    func phaseGeometry(_ a: Int, _ b: Int) -> ConvGeometry {
+        ConvGeometry(input: input, weight: [weight[1], weight[0], 2, 2], stride: 1,
+                     paddingLow: (1 - a, 1 - b), paddingHigh: (a, b), hasBias: false)
+    }
+
+    /// Kernel row (or column) of the 4×4 deconvolution used by tap t of phase a.
+    static func tap(_ a: Int, _ t: Int) -> Int { 3 - a - 2 * t }
+
+    /// The phase kernel w_ab [C_out, C_in, 2, 2], cached while `w` is unchanged.
+    func phaseWeight(_ w: Tensor, _ a: Int, _ b: Int) -> Tensor {
+        WeightLayoutCache.shared.derived(w, key: "subpixel \(a)\(b)") { () -> Tensor in
+            let (cin, cout) = (weight[0], weight[1])
+            let out = Tensor(uninitialized: [cout, cin, 2, 2])
+            let src = w.pointer, dst = out.pointer
+            for o in 0..<cout {
+                for i in 0..<cin {
+                    for t in 0..<2 {
+                        for u in 0..<2 {
+                            dst[((o * cin + i) * 2 + t) * 2 + u] = src[((i * cout + o) * 4 + Self.tap(a, t)) * 4 + Self.tap(b, u)]
+                        }
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// Copies each pixel's channel vector between phase (a, b) of the ×2 NHWC grid and an NHWC phase tensor.
+    func forEachPhasePixel(_ a: Int, _ b: Int, _ body: (_ grid: Int, _ phase: Int) -> Void) {
+        let (n, h, w, c) = (input[0], input[2], input[3], weight[1])
+        for image in 0..<n {
+            for m in 0..<h {
+                for l in 0..<w {
+                    let phase = ((image * h + m) * w + l) * c
+                    let grid = ((image * 2 * h + 2 * m + a) * 2 * w + 2 * l + b) * c
+                    body(grid, phase)
+                }
+            }
+        }
+    }
+
+    func forward(_ x: Tensor, _ w: Tensor) -> Tensor {
+        let source = x.withLayout(.channelsLast)
+        let y = Tensor(uninitialized: output, layout: .channelsLast)
+        let c = weight[1]
+        for a in 0..<2 {
+            for b in 0..<2 {
+                let phase = conv2dForward(source, phaseWeight(w, a, b), nil, phaseGeometry(a, b))
+                forEachPhasePixel(a, b) { grid, p in (y.pointer + grid).update(from: phase.pointer + p, count: c) }
+            }
+        }
+        return y
+    }
+
+    /// Returns [dx, dw].
+    func backward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
+        let dy = dy.withLayout(.channelsLast)
+        let source = x.withLayout(.channelsLast)
+        let (cin, cout) = (weight[0], weight[1])
+        var dx: Tensor?
+        let dw = Tensor(zeros: weight)
+        for a in 0..<2 {
+            for b in 0..<2 {
+                let geometry = phaseGeometry(a, b)
+                let dPhase = Tensor(uninitialized: geometry.output, layout: .channelsLast)
+                forEachPhasePixel(a, b) { grid, p in (dPhase.pointer + p).update(from: dy.pointer + grid, count: cout) }
+                let grads = conv2dBackward(dPhase, source, phaseWeight(w, a, b), geometry, needsInputGrad: needsInputGrad)
+                if let g = grads[0] { dx = dx.map { addNoGrad($0, g) } ?? g }
+                let gw = grads[1]!
+                defer { withExtendedLifetime(gw) {} }
+                let g = gw.pointer, d = dw.pointer
+                for o in 0..<cout {
+                    for i in 0..<cin {
+                        for t in 0..<2 {
+                            for u in 0..<2 {
+                                d[((i * cout + o) * 4 + Self.tap(a, t)) * 4 + Self.tap(b, u)] = g[((o * cin + i) * 2 + t) * 2 + u]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return [dx, dw]
+    }
+}
