@@ -2,26 +2,14 @@
 import Tensors
 
 /// A 2-D convolution layer; weights start at zero until an init scheme or a state dict fills them.
-public final class Conv2d: Module {
-    public let weight: Tensor
-    public let bias: Tensor?
-    public let stride: Int
-    public let padding: Int
-
+public final class Conv2d: ConvLayer {
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
-        weight = Tensor(zeros: [outChannels, inChannels, kernelSize, kernelSize])
-        self.bias = bias ? Tensor(zeros: [outChannels]) : nil
-        self.stride = stride
-        self.padding = padding
+        super.init(weightShape: [outChannels, inChannels, kernelSize, kernelSize], biasCount: bias ? outChannels : nil,
+                   stride: stride, padding: padding)
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         conv2d(x, weight, bias: bias, stride: stride, padding: padding)
-    }
-
-    public override func visitState(_ visitor: StateVisitor) {
-        visitor.visit("weight", .parameter(weight))
-        if let bias { visitor.visit("bias", .parameter(bias)) }
     }
 }
