@@ -16,9 +16,7 @@ extension TrainConfig {
 
     /// The MSRA heatmap codec of `data` (input and heatmap sizes, sigma).
     public var codec: MSRAHeatmapCodec {
-        MSRAHeatmapCodec(inputSize: GridSize(width: data.inputSize.width, height: data.inputSize.height),
-                         heatmapSize: GridSize(width: data.heatmapSize.width, height: data.heatmapSize.height),
-                         sigma: data.sigma, metainfo: .coco)
+        MSRAHeatmapCodec(inputSize: data.inputSize, heatmapSize: data.heatmapSize, sigma: data.sigma, metainfo: .coco)
     }
 
     /// ImageNet normalisation in the configured channel order.

@@ -1,5 +1,6 @@
 // The key table of `TrainConfig`: every YAML key with its type, its place in the struct and its
 // documentation. Loading, `--set`, writing back and `configs/README.md` all follow this one list.
+import Keypoints
 import NN
 import Yams
 

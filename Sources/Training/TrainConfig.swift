@@ -2,6 +2,7 @@
 // every key). Defaults are mmpose 1.x's `td-hm_res50_8xb64-210e_coco-256x192.py` recipe; a YAML file
 // only needs the keys it changes. Loading, validation and `--set` overrides live in
 // `TrainConfig+YAML.swift`, the key table in `TrainConfig+Schema.swift`.
+import Keypoints
 import NN
 
 /// Everything a training run reads: model, data, optimizer, schedule, training loop and evaluation.
@@ -122,20 +123,13 @@ public struct TrainConfig: Sendable, Equatable, Codable {
     }
 }
 
-/// A `[w, h]` pair in YAML (`input_size: [192, 256]`).
-public struct ConfigSize: Sendable, Equatable, Codable, CustomStringConvertible {
-    public var width: Int
-    public var height: Int
+/// A `[w, h]` pair in YAML (`input_size: [192, 256]`): the data pipeline's `GridSize`.
+public typealias ConfigSize = GridSize
 
-    public init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-    }
-
+extension GridSize: Codable {
     public init(from decoder: Decoder) throws {
         var c = try decoder.unkeyedContainer()
-        width = try c.decode(Int.self)
-        height = try c.decode(Int.self)
+        self.init(width: try c.decode(Int.self), height: try c.decode(Int.self))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -143,8 +137,6 @@ public struct ConfigSize: Sendable, Equatable, Codable, CustomStringConvertible 
         try c.encode(width)
         try c.encode(height)
     }
-
-    public var description: String { "[\(width), \(height)]" }
 }
 
 /// `model.width`: DESIGN §3 `paper` (deconvs keep their growing input width) or `fixed` (256 everywhere).
