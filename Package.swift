@@ -20,7 +20,9 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CDNNL"], swiftSettings: optimized),
         .target(name: "NN", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(name: "PoseModels", dependencies: ["NN"], swiftSettings: optimized),
-        .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: optimized),
+        // The warp's inner loop in C: hardware FMA where the CPU has it (chosen at run time), bit-exact either way.
+        .target(name: "CWarp", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG", "CWarp"], swiftSettings: optimized),
         .target(name: "PoseEval", dependencies: ["Keypoints"], swiftSettings: optimized),
         .target(name: "Optim", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(
@@ -33,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "swiftpose",
             dependencies: [
-                "Tensors", "NN", "PoseModels", "Keypoints", "PoseEval",
+                "Tensors", "NN", "PoseModels", "Keypoints", "PoseEval", "Optim", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
@@ -42,6 +44,8 @@ let package = Package(
         .testTarget(name: "PoseEvalTests", dependencies: ["PoseEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OptimTests", dependencies: ["Optim"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], resources: [.copy("Fixtures")]),
+        // Runs the built `swiftpose` binary (no import: a test target cannot link an executable everywhere).
+        .testTarget(name: "CLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]
 )

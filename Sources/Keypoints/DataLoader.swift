@@ -75,10 +75,15 @@ public final class DataLoader: @unchecked Sendable {
         return order
     }
 
-    /// Builds batch `b` of an epoch.
+    /// Builds batch `b` of an epoch. Crops are warped straight into the batch's image array (no per-sample copy).
     public func makeBatch(_ b: Int, epoch: Int, order: [Int]) -> Batch {
         let indices = Array(order[(b * batchSize)..<min((b + 1) * batchSize, order.count)])
-        var samples: [(Int, TopdownSample)] = []
+        let k = pipeline.metainfo.numJoints
+        let heatmap = pipeline.encoder.heatmapSize
+        let slot = 3 * pipeline.inputSize.area
+        var batch = Batch(count: 0, images: [Float](repeating: 0, count: indices.count * slot), targets: [],
+                          targetWeights: [], meta: [], indices: [])
+        batch.targets.reserveCapacity(indices.count * k * heatmap.area)
         for index in indices {
             let instance = instances[index]
             let image: Image
@@ -93,21 +98,18 @@ public final class DataLoader: @unchecked Sendable {
                 continue
             }
             var rng = SeededRandom(seed: seed, epoch: epoch, index: index)
-            samples.append((index, pipeline.makeSample(instance, image: image, rng: &rng)))
-        }
-        let n = samples.count
-        let k = pipeline.metainfo.numJoints
-        let heatmap = pipeline.encoder.heatmapSize
-        var batch = Batch(count: n, images: [], targets: [], targetWeights: [], meta: [], indices: [])
-        batch.images.reserveCapacity(n * 3 * pipeline.inputSize.area)
-        batch.targets.reserveCapacity(n * k * heatmap.area)
-        for (index, sample) in samples {
-            batch.images.append(contentsOf: sample.input)
-            batch.targets.append(contentsOf: sample.target.heatmaps)
-            batch.targetWeights.append(contentsOf: sample.target.weights)
-            batch.meta.append(sample.meta)
+            let n = batch.count
+            let (target, meta) = batch.images.withUnsafeMutableBufferPointer {
+                pipeline.makeSample(instance, image: image, rng: &rng,
+                                    input: UnsafeMutableBufferPointer(rebasing: $0[(n * slot)..<((n + 1) * slot)]))
+            }
+            batch.targets.append(contentsOf: target.heatmaps)
+            batch.targetWeights.append(contentsOf: target.weights)
+            batch.meta.append(meta)
             batch.indices.append(index)
+            batch.count += 1
         }
+        if batch.count < indices.count { batch.images.removeLast((indices.count - batch.count) * slot) }
         return batch
     }
 

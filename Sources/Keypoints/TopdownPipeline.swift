@@ -80,14 +80,21 @@ public struct TopdownPipeline: Sendable {
 
     /// Builds one sample from a person and its decoded image with the sample's own random stream.
     public func makeSample(_ instance: PersonInstance, image: Image, rng: inout SeededRandom) -> TopdownSample {
+        var input = [Float](repeating: 0, count: 3 * inputSize.area)
+        let (target, meta) = input.withUnsafeMutableBufferPointer {
+            makeSample(instance, image: image, rng: &rng, input: $0)
+        }
+        return TopdownSample(input: input, target: target, meta: meta)
+    }
+
+    /// `makeSample` writing the normalized [3, h, w] crop into `input` (a batch slot) instead of a new array.
+    public func makeSample(_ instance: PersonInstance, image: Image, rng: inout SeededRandom,
+                           input: UnsafeMutableBufferPointer<Float>) -> (target: HeatmapTarget, meta: SampleMeta) {
         var state = AugmentedSample(image: image, instance: instance)
         augmentation.apply(&state, metainfo: metainfo, aspectRatio: inputSize.aspectRatio, rng: &rng)
         let matrix = cropMatrix(center: state.center, scale: state.scale, rotation: state.rotation)
-        var input = [Float](repeating: 0, count: 3 * inputSize.area)
-        input.withUnsafeMutableBufferPointer {
-            warpAffineNormalized(state.image, matrix, outputSize: inputSize, normalization: normalization,
-                                 arithmetic: arithmetic, into: $0)
-        }
+        warpAffineNormalized(state.image, matrix, outputSize: inputSize, normalization: normalization,
+                             arithmetic: arithmetic, into: input)
         // Joints with visibility > 0 move into the crop; the others stay as they are (reference behaviour).
         var joints = state.joints
         for j in joints.indices where state.jointsVisible[j] > 0 {
@@ -98,6 +105,6 @@ public struct TopdownPipeline: Sendable {
                               imagePath: instance.imagePath, center: state.center, scale: state.scale,
                               rotation: state.rotation, flipped: state.flipped, score: instance.score,
                               joints: joints, jointsVisible: state.jointsVisible)
-        return TopdownSample(input: input, target: target, meta: meta)
+        return (target, meta)
     }
 }

@@ -2,6 +2,7 @@
 // Two arithmetics: OpenCV >= 4.11 (float32 coordinates and weights with FMA, what opencv-python 4.11+/5.x
 // computes; bit-exact with it) and OpenCV <= 4.10 (fixed point: INTER_BITS = 5, INTER_REMAP_COEF_BITS = 15).
 // Shapes: images H x W x C interleaved; the normalized fast path writes C x H' x W' float32 (CHW).
+import CWarp
 import Foundation
 
 /// Which OpenCV `warpAffine` arithmetic to reproduce.
@@ -67,12 +68,34 @@ public func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputS
     }
     let outChannel = normalization.bgr ? [2, 1, 0] : [0, 1, 2]  // output plane of each source channel
     let (p0, p1, p2) = (outChannel[0] * plane, outChannel[1] * plane, outChannel[2] * plane)
+    if arithmetic == .float32 {
+        lut.withUnsafeBufferPointer { lut in
+            warpRGBNormalizedFloat32(image, matrix, outputSize, lut: lut, planes: (p0, p1, p2), into: destination)
+        }
+        return
+    }
     lut.withUnsafeBufferPointer { lut in
         warpRows(image, matrix, outputSize, arithmetic) { x, y, values in
             let o = y * outputSize.width + x
             destination[p0 + o] = lut[Int(values[0])]
             destination[p1 + o] = lut[256 + Int(values[1])]
             destination[p2 + o] = lut[512 + Int(values[2])]
+        }
+    }
+}
+
+/// The `.float32` warp of a 3-channel image straight into normalized CHW planes, in C (`CWarp`): the same
+/// arithmetic as `warpRows` + `Source.sampleFloat32`, with hardware FMA where the CPU has it.
+private func warpRGBNormalizedFloat32(_ image: Image, _ matrix: AffineMatrix, _ size: GridSize,
+                                      lut: UnsafeBufferPointer<Float>, planes: (Int, Int, Int),
+                                      into destination: UnsafeMutableBufferPointer<Float>) {
+    let inv = matrix.inverted().values.map { Float($0) }
+    let out = destination.baseAddress!
+    image.pixels.withUnsafeBufferPointer { pixels in
+        inv.withUnsafeBufferPointer { m in
+            swiftpose_warp_rgb_normalized(pixels.baseAddress!, Int32(image.width), Int32(image.height), m.baseAddress!,
+                                          Int32(size.width), Int32(size.height), lut.baseAddress!,
+                                          out + planes.0, out + planes.1, out + planes.2)
         }
     }
 }

@@ -20,6 +20,12 @@ public enum EvalError: Error, CustomStringConvertible, Equatable {
     case unknownImage(imageId: Int, groundTruth: String)
     /// Writing a results file failed; nothing was left at the destination.
     case writeFailed(file: String, reason: String)
+    /// A detection results file names an image the split does not list.
+    case unknownDetectionImage(file: String, imageId: Int, groundTruth: String)
+    /// Nothing to evaluate: no person box in the split (or above the detection score threshold).
+    case noInstances(split: String, boxes: String)
+    /// The network closure returned the wrong number of heatmap values for its batch.
+    case badNetworkOutput(count: Int, expected: Int, shape: [Int])
 
     public var description: String {
         switch self {
@@ -41,6 +47,12 @@ public enum EvalError: Error, CustomStringConvertible, Equatable {
             return "results reference image id \(imageId) which is not in \(groundTruth)"
         case let .writeFailed(file, reason):
             return "\(file): cannot write: \(reason)"
+        case let .unknownDetectionImage(file, imageId, groundTruth):
+            return "\(file): detection for image id \(imageId), which is not in \(groundTruth)"
+        case let .noInstances(split, boxes):
+            return "\(split): no person to evaluate with \(boxes)"
+        case let .badNetworkOutput(count, expected, shape):
+            return "network returned \(count) heatmap values, expected \(expected) (\(shape))"
         }
     }
 }

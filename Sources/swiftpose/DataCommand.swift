@@ -32,15 +32,29 @@ struct DataCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for --render output (JPEGs named <image id>_<annotation id>.jpg).", valueName: "DIR"))
     var out: String?
 
+    @Flag(help: ArgumentHelp("Benchmark the training pipeline (decode + augment + targets) on the split instead.",
+                             visibility: .hidden))
+    var bench = false
+
+    @Option(name: .customLong("threads"), help: ArgumentHelp("Loader threads to benchmark (repeatable).", visibility: .hidden))
+    var benchThreads: [Int] = [1, 2]
+
+    @Option(name: .customLong("samples"), help: ArgumentHelp("Samples per benchmark run.", visibility: .hidden))
+    var benchSamples: Int = 600
+
     func validate() throws {
         if let render {
             guard render > 0 else { throw ValidationError("--render must be positive, got \(render)") }
             guard out != nil else { throw ValidationError("--render needs --out DIR") }
         }
         guard !split.isEmpty, !split.contains("/") else { throw ValidationError("--split: '\(split)' is not a split name") }
+        guard benchThreads.allSatisfy({ $0 >= 1 }), benchSamples > 0 else {
+            throw ValidationError("--threads and --samples must be positive")
+        }
     }
 
     func run() throws {
+        if bench { return try runBenchmark() }
         let rootURL = URL(fileURLWithPath: root)
         let dataset = try CocoDataset(root: rootURL, split: split, strict: false, checkImageFiles: true)
         if json {

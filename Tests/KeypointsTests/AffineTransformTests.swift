@@ -43,6 +43,29 @@ struct AffineTransformTests {
         }
     }
 
+    @Test("the normalized CHW warp equals the OpenCV crops of 5 real images after ToTensor and Normalize, bit for bit")
+    func normalizedWarpMatchesOpenCV() throws {
+        let root = try ImageTestData.cocoSmall()
+        let size = GridSize(width: 192, height: 256)
+        let norm = InputNormalization.imageNet
+        for crop in try KeypointFixtures.load(KeypointFixtures.Crops.self, "crops.json").crops {
+            let image = try decodeImage(at: root.appendingPathComponent(crop.file))
+            let expected = try KeypointFixtures.image(crop.png)
+            var chw = [Float](repeating: .nan, count: 3 * size.area)
+            chw.withUnsafeMutableBufferPointer {
+                warpAffineNormalized(image, AffineMatrix(crop.matrix), outputSize: size, into: $0)
+            }
+            var mismatches = 0
+            for c in 0..<3 {
+                for p in 0..<size.area {
+                    let want = (Float(expected.pixels[p * 3 + c]) / 255 - norm.mean[c]) / norm.std[c]
+                    if chw[c * size.area + p] != want { mismatches += 1 }
+                }
+            }
+            #expect(mismatches == 0, "\(crop.file): \(mismatches) values differ from the OpenCV crop")
+        }
+    }
+
     @Test("the normalized CHW fast path equals warpAffine followed by ToTensor and Normalize; bgr swaps channels")
     func normalizedFastPath() throws {
         var image = Image(width: 40, height: 30)
