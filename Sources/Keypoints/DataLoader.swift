@@ -18,6 +18,15 @@ public struct Batch: Sendable {
     public var meta: [SampleMeta]
     /// N dataset indices.
     public var indices: [Int]
+
+    public init(count: Int, images: [Float], targets: [Float], targetWeights: [Float], meta: [SampleMeta], indices: [Int]) {
+        self.count = count
+        self.images = images
+        self.targets = targets
+        self.targetWeights = targetWeights
+        self.meta = meta
+        self.indices = indices
+    }
 }
 
 /// Loads batches of `TopdownSample`s with worker threads.

@@ -57,6 +57,8 @@ public final class Trainer {
     public var output: (String) -> Void = { print($0); fflush(stdout) }
     /// Rewrites one live progress line instead of printing periodic lines (default: stdout is a TTY).
     public var liveProgress = isatty(1) == 1
+    /// Validate every `eval.interval` epochs and after the last (false: never; tests).
+    public var validationEnabled = true
     /// Lines reported while setting up (pretrained weights, dataset sizes).
     public private(set) var setupLines: [String] = []
 
@@ -103,8 +105,9 @@ public final class Trainer {
         loader = DataLoader(instances: train.instances, pipeline: config.trainPipeline, batchSize: config.microBatchSize,
                             shuffle: true, dropLast: false, seed: UInt64(config.train.seed), workers: config.data.workers)
         let valFile = CocoDataset.annotationURL(root: root, split: "val2017")
-        valDataset = FileManager.default.fileExists(atPath: valFile.path)
+        let val = FileManager.default.fileExists(atPath: valFile.path)
             ? try CocoDataset(root: root, split: "val2017", inputSize: config.inputGrid) : nil
+        valDataset = val?.instances.isEmpty == false ? val : nil
         setupLines.append("train: \(train.instances.count) people in \(train.imagesWithPersons) images; "
             + "\(loader.batchCount) micro-batches of \(config.microBatchSize), \(stepsPerEpoch) steps per epoch"
             + (valDataset.map { "; val: \($0.instances.count) people" } ?? "; no val2017 split: validation skipped"))
@@ -188,7 +191,7 @@ public final class Trainer {
             progress.batchInEpoch = 0
             let completed = progress.epoch
             var isBest = false
-            if valDataset != nil && config.eval.interval > 0
+            if validationEnabled && valDataset != nil
                 && (completed % config.eval.interval == 0 || completed == config.schedule.epochs) {
                 let result = try validate()
                 log.write(["type": .string("val"), "epoch": .int(completed), "AP": .double(result.ap),
