@@ -25,13 +25,15 @@ public enum TrainOutcome: Sendable, Equatable {
 }
 
 /// A validation result.
-public struct Validation: Sendable, Equatable {
+public struct Validation: Sendable {
     /// Completed epochs when it ran (1-based).
     public var epoch: Int
     /// COCO keypoint AP (pycocotools `stats[0]`) and the 10 stats.
     public var ap: Double
     public var stats: [Double]
     public var seconds: Double
+    /// The whole evaluation (predictions, results, summary), for reports.
+    public var evaluation: TopDownEvaluation
 }
 
 /// Trains a `PoseNet` as a `TrainConfig` says.
@@ -203,6 +205,10 @@ public final class Trainer {
                 }
                 output(String(format: "epoch %d: val AP %.4f (AR %.4f, %.1f s)%@", completed, result.ap, result.stats[5],
                               result.seconds, isBest ? ", best so far" : ""))
+                if completed == config.schedule.epochs {
+                    let written = try writeReport(result)
+                    if !written.isEmpty { output("wrote " + written.map(\.path).joined(separator: ", ")) }
+                }
             }
             try save(to: latestURL)
             if isBest { try save(to: bestURL) }
@@ -264,7 +270,32 @@ public final class Trainer {
             Tape.withoutGrad { model(Tensor(shape: [n, 3, input.height, input.width], values: images)).toArray() }
         }
         return Validation(epoch: progress.epoch, ap: result.summary.stats[0], stats: result.summary.stats,
-                          seconds: result.seconds)
+                          seconds: result.seconds, evaluation: result)
+    }
+
+    /// After the last validation: `val_results.json` (COCO results), `val_metrics.json`, `predictions/*.jpg`
+    /// (the first val images with their predicted skeletons) and `report.html` (stats, curves, images).
+    public func writeReport(_ validation: Validation, images count: Int = 6) throws -> [URL] {
+        guard let dataset = valDataset else { return [] }
+        let evaluation = validation.evaluation
+        let results = workDir.appendingPathComponent("val_results.json")
+        let metrics = workDir.appendingPathComponent("val_metrics.json")
+        try evaluation.writeResults(to: results)
+        try evaluation.writeMetrics(to: metrics)
+        let rendered = try EvalReport.renderPredictions(evaluation, dataset: dataset, count: count)
+        let folder = workDir.appendingPathComponent("predictions")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (i, image) in rendered.enumerated() {
+            try writeImage(image.image, to: folder.appendingPathComponent(String(format: "val_%02d.jpg", i)))
+        }
+        let report = EvalReport(
+            title: "SwiftPose training: \(config.model.name) after \(validation.epoch) epochs", evaluation: evaluation,
+            settings: [("model", config.model.name), ("input", "\(config.data.inputSize.width)x\(config.data.inputSize.height) (w x h)"),
+                       ("data", config.data.root), ("boxes", config.eval.boxes.rawValue), ("work dir", workDir.path)],
+            images: rendered, trainingLog: try? TrainingLog.load(from: logURL))
+        let page = workDir.appendingPathComponent("report.html")
+        try report.write(to: page)
+        return [results, metrics, folder, page]
     }
 }
 
