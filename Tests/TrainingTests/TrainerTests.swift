@@ -141,7 +141,7 @@ struct TrainerTests {
         }
     }
 
-    @Test("one training step of res18 at 64×64: loss (1e-5 relative) and every gradient equal PyTorch",
+    @Test("one training step of res18 at 64×64: loss and every gradient's l2 equal PyTorch (1e-5 relative)",
           arguments: LossForm.allCases)
     func stepMatchesTorch(form: LossForm) throws {
         let fixture = try TrainingStepFixture.load()
@@ -154,17 +154,16 @@ struct TrainerTests {
         let loss = form.loss(model(x), target: fixture.targetTensor, weights: fixture.weightTensor)
         #expect(relativeError(Double(loss.item()), reference.loss) <= 1e-5, "loss \(loss.item()) vs \(reference.loss)")
         backward(loss)
-        // Gradients through train-mode BatchNorm on a batch of 2 in float32 vs the float64 reference: the
-        // head's (last layers') within 1e-5 of their l2, every parameter within 1e-3 of its largest element
-        // (as NNTests' model parity; float32 accumulation over 64×64 planes).
+        // Float32 engine vs the float64 reference: every parameter's gradient l2 within 1e-5 relative (measured
+        // worst: 7.3e-6, layer1.1.bn1.weight), sampled elements within 1e-4 of the tensor's largest |g| (measured
+        // worst: 2.2e-5; single elements can be near zero, so not relative to themselves).
         for (key, tensor) in model.namedParameters() {
             let ref = try #require(reference.grads[key])
             let g = try #require(tensor.grad, "\(key): no gradient").toArray()
             let l2 = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-            let l2Tolerance = key.hasPrefix("final_layer") ? 1e-5 : 1e-3
-            #expect(relativeError(l2, ref.l2) <= l2Tolerance, "\(key) l2 \(l2) vs \(ref.l2)")
+            #expect(relativeError(l2, ref.l2) <= 1e-5, "\(key) l2 \(l2) vs \(ref.l2)")
             for (i, v) in zip(ref.indices, ref.values) {
-                #expect(abs(g[i] - v) <= 1e-3 * Float(ref.max_abs), "\(key)[\(i)] = \(g[i]), expected \(v)")
+                #expect(abs(g[i] - v) <= 1e-4 * Float(ref.max_abs), "\(key)[\(i)] = \(g[i]), expected \(v)")
             }
         }
     }
