@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/release/swiftpose
 DEMO_DIR ?= demo-output
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo overfit bench clean
 
 deps:
 	bash Scripts/install-deps.sh
@@ -18,6 +18,10 @@ test: deps
 
 demo: build
 	bash Scripts/demo.sh $(BIN) $(DEMO_DIR)
+
+# Overfit check (issue 5): res18 at 128x96 on 16 coco-small people, loss must fall >= 10x (a few minutes; not in CI).
+overfit: build
+	bash Scripts/overfit.sh $(BIN) ../shared/data/coco-small
 
 bench: build
 	$(BIN) bench

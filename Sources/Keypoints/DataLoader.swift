@@ -18,6 +18,15 @@ public struct Batch: Sendable {
     public var meta: [SampleMeta]
     /// N dataset indices.
     public var indices: [Int]
+
+    public init(count: Int, images: [Float], targets: [Float], targetWeights: [Float], meta: [SampleMeta], indices: [Int]) {
+        self.count = count
+        self.images = images
+        self.targets = targets
+        self.targetWeights = targetWeights
+        self.meta = meta
+        self.indices = indices
+    }
 }
 
 /// Loads batches of `TopdownSample`s with worker threads.
@@ -113,9 +122,9 @@ public final class DataLoader: @unchecked Sendable {
         return batch
     }
 
-    /// The batches of one epoch, built ahead by `workers` threads.
-    public func epoch(_ epoch: Int) -> EpochIterator {
-        EpochIterator(loader: self, epoch: epoch)
+    /// The batches of one epoch from batch `start` on (a resumed epoch), built ahead by `workers` threads.
+    public func epoch(_ epoch: Int, from start: Int = 0) -> EpochIterator {
+        EpochIterator(loader: self, epoch: epoch, start: start)
     }
 }
 
@@ -136,11 +145,15 @@ public final class EpochIterator: IteratorProtocol, Sequence, @unchecked Sendabl
     private let shared = Shared()
     private var position = 0
 
-    init(loader: DataLoader, epoch: Int) {
+    init(loader: DataLoader, epoch: Int, start: Int = 0) {
         self.loader = loader
         self.epoch = epoch
         self.order = loader.order(epoch: epoch)
         self.total = loader.batchCount
+        let start = Swift.min(Swift.max(start, 0), total)
+        self.position = start
+        shared.nextToBuild = start
+        shared.consumed = start
         let shared = self.shared, order = self.order, total = self.total
         for _ in 0..<loader.workers {
             let thread = Thread {

@@ -41,9 +41,14 @@ struct ModelArguments: ParsableArguments {
     }
 }
 
-/// Loads a safetensors weights file strictly into `model`; errors name the file and the keys.
+/// Loads a safetensors weights file strictly into `model`; errors name the file and the keys. A training
+/// checkpoint (`swiftpose_checkpoint` metadata) also loads: its `optimizer.*` entries are left out.
 func loadWeights(_ path: String, into model: PoseNet) throws {
     let contents = try SafetensorsFile.read(URL(fileURLWithPath: path))
-    try model.loadStateDict(contents.tensors, file: path)
+    var tensors = contents.tensors
+    if contents.metadata["swiftpose_checkpoint"] != nil {
+        tensors = tensors.filter { !$0.key.hasPrefix("optimizer.") }
+    }
+    try model.loadStateDict(tensors, file: path)
 }
 

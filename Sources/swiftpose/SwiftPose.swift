@@ -18,6 +18,7 @@ struct SwiftPose: ParsableCommand {
             DataCommand.self,
             Synth.self,
             CocoEval.self,
+            Train.self,
         ])
 
     /// Parses, runs, and turns any runtime error into `swiftpose: error: <message>` with exit code 1.
