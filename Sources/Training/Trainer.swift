@@ -84,10 +84,7 @@ public final class Trainer {
             throw ConfigError.invalidValue(key: "data.heatmap_size", source: "config",
                                            message: "must be data.input_size / 4 (the network's output), got \(heatmap) for input \(input)")
         }
-        let name = try ModelName(parsing: config.model.name)
-        model = PoseNet(name: name, options: ModelOptions(
-            width: config.model.width == .paper ? .paper : .fixed,
-            upsample: config.model.upsample == .bilinear ? .bilinear : .nearest, joints: config.model.joints))
+        model = try config.makeModel()
         model.initializeWeights(seed: UInt64(config.train.seed))
         if let pretrained = config.model.pretrained {
             setupLines += try loadPretrainedBackbone(from: URL(fileURLWithPath: pretrained), into: model)
@@ -102,13 +99,13 @@ public final class Trainer {
             let missing = FileManager.default.fileExists(atPath: root.path) ? trainFile.path : "the folder"
             throw TrainingError.missingDataRoot(root: config.data.root, missing: missing)
         }
-        let train = try CocoDataset(root: root, split: "train2017", inputSize: config.inputGrid)
+        let train = try CocoDataset(root: root, split: "train2017", inputSize: config.data.inputSize)
         guard !train.instances.isEmpty else { throw TrainingError.emptyDataset(file: trainFile.path) }
         loader = DataLoader(instances: train.instances, pipeline: config.trainPipeline, batchSize: config.microBatchSize,
                             shuffle: true, dropLast: false, seed: UInt64(config.train.seed), workers: config.data.workers)
         let valFile = CocoDataset.annotationURL(root: root, split: "val2017")
         let val = FileManager.default.fileExists(atPath: valFile.path)
-            ? try CocoDataset(root: root, split: "val2017", inputSize: config.inputGrid) : nil
+            ? try CocoDataset(root: root, split: "val2017", inputSize: config.data.inputSize) : nil
         valDataset = val?.instances.isEmpty == false ? val : nil
         setupLines.append("train: \(train.instances.count) people in \(train.imagesWithPersons) images; "
             + "\(loader.batchCount) micro-batches of \(config.microBatchSize), \(stepsPerEpoch) steps per epoch"
@@ -240,7 +237,7 @@ public final class Trainer {
     /// the step's images, 1 without accumulation). Returns the loss; throws on NaN/inf before any update.
     public func forwardBackward(_ batch: Batch, gradientScale: Float = 1) throws -> Float {
         let n = batch.count
-        let input = config.inputGrid, heatmap = config.heatmapGrid, k = config.model.joints
+        let input = config.data.inputSize, heatmap = config.data.heatmapSize, k = config.model.joints
         let x = Tensor(shape: [n, 3, input.height, input.width], values: batch.images)
         let y = model(x)
         let loss = config.train.loss.loss(
@@ -260,15 +257,12 @@ public final class Trainer {
     /// COCO keypoint AP on the val split (ground-truth or detector boxes as `eval.boxes`), eval mode, no tape.
     public func validate() throws -> Validation {
         guard let dataset = valDataset else { throw TrainingError.missingDataRoot(root: config.data.root, missing: "val2017 annotations") }
-        let evaluator = config.evaluator
+        let evaluator = config.makeEvaluator()
         let boxes: EvalBoxes = config.eval.boxes == .gt ? .groundTruth
             : .detections(URL(fileURLWithPath: config.eval.boxFile, relativeTo: dataset.root), scoreThreshold: 0)
-        let input = config.inputGrid
-        model.eval()
         defer { model.train() }
-        let result = try evaluator.evaluate(dataset: dataset, boxes: boxes) { images, n in
-            Tape.withoutGrad { model(Tensor(shape: [n, 3, input.height, input.width], values: images)).toArray() }
-        }
+        let result = try evaluator.evaluate(dataset: dataset, boxes: boxes,
+                                            predictBatch: heatmapPredictor(model, inputSize: config.data.inputSize))
         return Validation(epoch: progress.epoch, ap: result.summary.stats[0], stats: result.summary.stats,
                           seconds: result.seconds, evaluation: result)
     }
@@ -302,13 +296,6 @@ public final class Trainer {
 // MARK: - The config's data pipeline
 
 extension TrainConfig {
-    /// `data.input_size` as a grid.
-    public var inputGrid: GridSize { GridSize(width: data.inputSize.width, height: data.inputSize.height) }
-    /// `data.heatmap_size` as a grid.
-    public var heatmapGrid: GridSize { GridSize(width: data.heatmapSize.width, height: data.heatmapSize.height) }
-
-    var normalization: InputNormalization { InputNormalization(bgr: data.colorOrder == .bgr) }
-
     /// The training sample pipeline: augmentation recipe of `data.*`, crop, MSRA heatmap targets.
     public var trainPipeline: TopdownPipeline {
         let augmentation: AugmentationRecipe
@@ -335,14 +322,6 @@ extension TrainConfig {
             p.rotateProbability = data.rotationProb
             augmentation = .mmpose(p)
         }
-        return TopdownPipeline(encoder: MSRAHeatmapCodec(inputSize: inputGrid, heatmapSize: heatmapGrid, sigma: data.sigma),
-                               augmentation: augmentation, normalization: normalization)
-    }
-
-    /// The test pipeline of `eval.*` with this config's sizes.
-    public var evaluator: TopDownEvaluator {
-        TopDownEvaluator(codec: MSRAHeatmapCodec(inputSize: inputGrid, heatmapSize: heatmapGrid, sigma: data.sigma),
-                         normalization: normalization, flipTest: eval.flipTest, batchSize: eval.batchSize,
-                         workers: data.workers)
+        return TopdownPipeline(encoder: codec, augmentation: augmentation, normalization: normalization)
     }
 }

@@ -56,7 +56,7 @@ struct Eval: ParsableCommand {
         var cfg = try TrainConfig.load(file: config, overrides: overrides)
         if let data { cfg.data.root = data }
         let model = try cfg.makeModel()
-        let colorOrder = try loadModelWeights(weights, into: model)
+        let colorOrder = try loadWeights(weights, into: model)
         if let colorOrder, let order = ColorOrder(rawValue: colorOrder), order != cfg.data.colorOrder {
             print("note: \(weights) expects \(colorOrder.uppercased()) input; using it instead of the config's \(cfg.data.colorOrder)")
             cfg.data.colorOrder = order
@@ -86,15 +86,6 @@ struct Eval: ParsableCommand {
         }
         print("wrote \(folder.path)/results.json, metrics.json\(report ? ", report.html" : "")")
     }
-}
-
-/// Loads model weights strictly from a weights file or a training checkpoint (whose `optimizer.*`
-/// entries are skipped); returns the colour order recorded by `swiftpose import`, if any.
-func loadModelWeights(_ path: String, into model: Module) throws -> String? {
-    let contents = try SafetensorsFile.read(URL(fileURLWithPath: path))
-    let modelEntries = contents.tensors.filter { !$0.key.hasPrefix("optimizer.") }
-    try model.loadStateDict(modelEntries, file: path)
-    return contents.metadata["color_order"]
 }
 
 /// A progress line on stderr: rewritten in place on a terminal, every 10% otherwise.

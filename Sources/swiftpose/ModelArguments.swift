@@ -41,14 +41,16 @@ struct ModelArguments: ParsableArguments {
     }
 }
 
-/// Loads a safetensors weights file strictly into `model`; errors name the file and the keys. A training
-/// checkpoint (`swiftpose_checkpoint` metadata) also loads: its `optimizer.*` entries are left out.
-func loadWeights(_ path: String, into model: PoseNet) throws {
+/// Loads model weights strictly from a weights file or a training checkpoint (whose `optimizer.*`
+/// entries are skipped); returns the colour order recorded by `swiftpose import`, if any.
+@discardableResult
+func loadWeights(_ path: String, into model: Module) throws -> String? {
     let contents = try SafetensorsFile.read(URL(fileURLWithPath: path))
     var tensors = contents.tensors
     if contents.metadata["swiftpose_checkpoint"] != nil {
         tensors = tensors.filter { !$0.key.hasPrefix("optimizer.") }
     }
     try model.loadStateDict(tensors, file: path)
+    return contents.metadata["color_order"]
 }
 

@@ -81,7 +81,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let net = try model.makeModel()
-        let colorOrder = try loadModelWeights(weights, into: net)
+        let colorOrder = try loadWeights(weights, into: net)
         let size = parsedInputSize()!
         let paths = try imagePaths()
         let given = try boxes.map { try JSONDecoder().decode([Box].self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
