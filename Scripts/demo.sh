@@ -35,8 +35,17 @@ if grep -q "^SIGINT\|^SIGTERM" "$OUT/train.log"; then
   exit 0
 fi
 
+echo "== evaluating $WORK/best.safetensors with swiftpose eval (flip test, ground-truth boxes)"
+"$BIN" eval --config "$CONFIG" --weights "$WORK/best.safetensors" --data "$SYNTH" --out "$OUT/eval" \
+  --report --log "$WORK/log.jsonl"
+echo "== predicting on three val images with swiftpose predict (whole image as the person box)"
+images=()
+for f in $(ls "$SYNTH/val2017" | head -3); do images+=(--image "$SYNTH/val2017/$f"); done
+"$BIN" predict --model "$(awk '/^  name:/ {print $2; exit}' "$CONFIG")" --weights "$WORK/best.safetensors" \
+  --input-size 96x128 "${images[@]}" --out "$OUT/predict"
+
 echo
-echo "== done in $((end - start)) s"
+echo "== done in $((end - start)) s of training"
 ap=$(grep -o 'val AP [0-9.]*' "$OUT/train.log" | tail -1 || true)
 if [ -n "$ap" ]; then
   echo "final $ap on $SYNTH/val2017 (ground-truth boxes, flip test); all stats: $WORK/val_metrics.json"
@@ -49,3 +58,5 @@ echo "  rendered predictions:                        $WORK/predictions/"
 echo "  COCO results json:                           $WORK/val_results.json"
 echo "  checkpoints:                                 $WORK/latest.safetensors, $WORK/best.safetensors"
 echo "  training log (JSONL):                        $WORK/log.jsonl"
+echo "  swiftpose eval outputs:                      $OUT/eval/{metrics.json,results.json,report.html}"
+echo "  swiftpose predict outputs:                   $OUT/predict/{keypoints.json,*.jpg}"
