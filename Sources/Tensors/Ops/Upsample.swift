@@ -31,6 +31,24 @@ private struct Taps {
     }
 }
 
+/// Calls `body(output, input, weight)` for the four (row, column) taps of every output pixel of one
+/// plane: `output` and `input` are offsets within the output and input planes. Forward gathers along
+/// these taps, backward scatters along the same ones.
+private func forEachTap(rows: Taps, cols: Taps, inputWidth w: Int, _ body: (Int, Int, Float) -> Void) {
+    let ow = cols.index0.count
+    for oy in 0..<rows.index0.count {
+        let r0 = rows.index0[oy] * w, r1 = rows.index1[oy] * w
+        let a0 = rows.weight0[oy], a1 = rows.weight1[oy]
+        for ox in 0..<ow {
+            let o = oy * ow + ox
+            let c0 = cols.index0[ox], c1 = cols.index1[ox]
+            let b0 = cols.weight0[ox], b1 = cols.weight1[ox]
+            body(o, r0 + c0, a0 * b0); body(o, r0 + c1, a0 * b1)
+            body(o, r1 + c0, a1 * b0); body(o, r1 + c1, a1 * b1)
+        }
+    }
+}
+
 /// Resizes a 4-D tensor by an integer factor (a power of 2 in the heads); one tape entry.
 public func upsample(_ x: Tensor, factor: Int, mode: UpsampleMode) -> Tensor {
     precondition(x.shape.count == 4 && factor >= 1, "upsample: input \(x.shape) by \(factor)")
@@ -40,38 +58,18 @@ public func upsample(_ x: Tensor, factor: Int, mode: UpsampleMode) -> Tensor {
     let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (h * factor, w * factor)
     let rows = Taps(inputSize: h, factor: factor, mode: mode), cols = Taps(inputSize: w, factor: factor, mode: mode)
-    let y = Tensor(uninitialized: [x.shape[0], x.shape[1], oh, ow])
-    let px = source.pointer, py = y.pointer
+    let y = Tensor(zeros: [x.shape[0], x.shape[1], oh, ow])
     for p in 0..<planes {
-        let src = px + p * h * w, dst = py + p * oh * ow
-        for oy in 0..<oh {
-            let r0 = src + rows.index0[oy] * w, r1 = src + rows.index1[oy] * w
-            let a0 = rows.weight0[oy], a1 = rows.weight1[oy]
-            for ox in 0..<ow {
-                let c0 = cols.index0[ox], c1 = cols.index1[ox]
-                let b0 = cols.weight0[ox], b1 = cols.weight1[ox]
-                dst[oy * ow + ox] = a0 * (b0 * r0[c0] + b1 * r0[c1]) + a1 * (b0 * r1[c0] + b1 * r1[c1])
-            }
-        }
+        let src = source.pointer + p * h * w, dst = y.pointer + p * oh * ow
+        forEachTap(rows: rows, cols: cols, inputWidth: w) { o, i, weight in dst[o] += weight * src[i] }
     }
     Tape.record(y, inputs: [x]) { dy in
         let dy = dy.withLayout(.contiguous)
         defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
         let dx = Tensor(zeros: x.shape)
-        let pdy = dy.pointer, pdx = dx.pointer
         for p in 0..<planes {
-            let g = pdy + p * oh * ow, d = pdx + p * h * w
-            for oy in 0..<oh {
-                let r0 = d + rows.index0[oy] * w, r1 = d + rows.index1[oy] * w
-                let a0 = rows.weight0[oy], a1 = rows.weight1[oy]
-                for ox in 0..<ow {
-                    let v = g[oy * ow + ox]
-                    let c0 = cols.index0[ox], c1 = cols.index1[ox]
-                    let b0 = cols.weight0[ox], b1 = cols.weight1[ox]
-                    r0[c0] += a0 * b0 * v; r0[c1] += a0 * b1 * v
-                    r1[c0] += a1 * b0 * v; r1[c1] += a1 * b1 * v
-                }
-            }
+            let g = dy.pointer + p * oh * ow, d = dx.pointer + p * h * w
+            forEachTap(rows: rows, cols: cols, inputWidth: w) { o, i, weight in d[i] += weight * g[o] }
         }
         return [dx]
     }
