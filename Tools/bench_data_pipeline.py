@@ -20,8 +20,13 @@ import platform
 import statistics
 import time
 
+import sys
+
 import cv2
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures"))
+from make_keypoint_fixtures import generate_target as reference_generate_target, xywh2cs  # noqa: E402
 
 IMAGE_SIZE = np.array([192, 256])  # w, h
 HEATMAP_SIZE = np.array([48, 64])
@@ -31,16 +36,6 @@ FLIP_PAIRS = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14], [15, 
 UPPER = list(range(11))
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
-
-
-def xywh2cs(x, y, w, h):
-    center = np.array([x + w * 0.5, y + h * 0.5], dtype=np.float32)
-    if w > ASPECT * h:
-        h = w * 1.0 / ASPECT
-    elif w < ASPECT * h:
-        w = h * ASPECT
-    scale = np.array([w * 1.0 / 200, h * 1.0 / 200], dtype=np.float32) * 1.25
-    return center, scale
 
 
 def load_db(root, split):
@@ -137,31 +132,8 @@ def half_body_transform(joints, joints_vis):
 
 
 def generate_target(joints, joints_vis):
-    target_weight = np.ones((17, 1), dtype=np.float32)
-    target_weight[:, 0] = joints_vis[:, 0]
-    target = np.zeros((17, HEATMAP_SIZE[1], HEATMAP_SIZE[0]), dtype=np.float32)
-    tmp_size = SIGMA * 3
-    for joint_id in range(17):
-        feat_stride = IMAGE_SIZE / HEATMAP_SIZE
-        mu_x = int(joints[joint_id][0] / feat_stride[0] + 0.5)
-        mu_y = int(joints[joint_id][1] / feat_stride[1] + 0.5)
-        ul = [int(mu_x - tmp_size), int(mu_y - tmp_size)]
-        br = [int(mu_x + tmp_size + 1), int(mu_y + tmp_size + 1)]
-        if ul[0] >= HEATMAP_SIZE[0] or ul[1] >= HEATMAP_SIZE[1] or br[0] < 0 or br[1] < 0:
-            target_weight[joint_id] = 0
-            continue
-        size = 2 * tmp_size + 1
-        x = np.arange(0, size, 1, np.float32)
-        y = x[:, np.newaxis]
-        x0 = y0 = size // 2
-        g = np.exp(- ((x - x0) ** 2 + (y - y0) ** 2) / (2 * SIGMA ** 2))
-        g_x = max(0, -ul[0]), min(br[0], HEATMAP_SIZE[0]) - ul[0]
-        g_y = max(0, -ul[1]), min(br[1], HEATMAP_SIZE[1]) - ul[1]
-        img_x = max(0, ul[0]), min(br[0], HEATMAP_SIZE[0])
-        img_y = max(0, ul[1]), min(br[1], HEATMAP_SIZE[1])
-        if target_weight[joint_id] > 0.5:
-            target[joint_id][img_y[0]:img_y[1], img_x[0]:img_x[1]] = g[g_y[0]:g_y[1], g_x[0]:g_x[1]]
-    return target, target_weight
+    """SimpleBaseline's generate_target (the reference the fixtures use) at this benchmark's sizes."""
+    return reference_generate_target(joints, joints_vis, IMAGE_SIZE, HEATMAP_SIZE, SIGMA)
 
 
 def get_item(rec):
