@@ -8,11 +8,17 @@ public struct ModelOptions: Sendable, Equatable {
     public var width: HeadWidth
     public var upsample: UpsampleMode
     public var joints: Int
+    /// ResNet's base width (64) and the deconvolutions' channels (256): smaller only for small test fixtures.
+    public var baseWidth: Int
+    public var headChannels: Int
 
-    public init(width: HeadWidth = .paper, upsample: UpsampleMode = .bilinear, joints: Int = 17) {
+    public init(width: HeadWidth = .paper, upsample: UpsampleMode = .bilinear, joints: Int = 17,
+                baseWidth: Int = 64, headChannels: Int = 256) {
         self.width = width
         self.upsample = upsample
         self.joints = joints
+        self.baseWidth = baseWidth
+        self.headChannels = headChannels
     }
 }
 
@@ -27,15 +33,16 @@ public final class PoseNet: Module {
     public init(name: ModelName, options: ModelOptions = ModelOptions()) {
         self.name = name
         self.options = options
-        backbone = ResNet(depth: name.depth)
+        backbone = ResNet(depth: name.depth, baseWidth: options.baseWidth)
         if name.scales == 1 {
-            simpleHead = DeconvHead(inChannels: backbone.outChannels, joints: options.joints)
+            simpleHead = DeconvHead(inChannels: backbone.outChannels, joints: options.joints,
+                                    channels: options.headChannels)
             multiScaleHead = nil
         } else {
             simpleHead = nil
             multiScaleHead = MultiScaleDeconvHead(inChannels: backbone.outChannels, scales: name.scales,
                                                   width: options.width, upsample: options.upsample,
-                                                  joints: options.joints)
+                                                  joints: options.joints, channels: options.headChannels)
         }
     }
 

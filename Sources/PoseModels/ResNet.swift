@@ -118,14 +118,16 @@ public final class ResNet: Module {
         }
     }
 
-    public init(depth: Int) {
+    /// - Parameter baseWidth: the stem's channels and layer1's planes (64 as torchvision; smaller only for
+    ///   small test fixtures); layer2…4 use 2×, 4×, 8×.
+    public init(depth: Int, baseWidth: Int = 64) {
         guard let counts = Self.blockCounts(depth: depth) else { preconditionFailure("ResNet: depth \(depth)") }
         self.depth = depth
         let bottleneck = depth >= 50
         let expansion = bottleneck ? Bottleneck.expansion : BasicBlock.expansion
-        conv1 = Conv2d(3, 64, kernelSize: 7, stride: 2, padding: 3, bias: false)
-        bn1 = BatchNorm2d(64)
-        var inChannels = 64
+        conv1 = Conv2d(3, baseWidth, kernelSize: 7, stride: 2, padding: 3, bias: false)
+        bn1 = BatchNorm2d(baseWidth)
+        var inChannels = baseWidth
         func stage(_ planes: Int, _ count: Int, stride: Int) -> ResNetStage {
             var blocks: [any ResidualBlock] = []
             for i in 0..<count {
@@ -139,11 +141,11 @@ public final class ResNet: Module {
             }
             return ResNetStage(blocks)
         }
-        layer1 = stage(64, counts[0], stride: 1)
-        layer2 = stage(128, counts[1], stride: 2)
-        layer3 = stage(256, counts[2], stride: 2)
-        layer4 = stage(512, counts[3], stride: 2)
-        outChannels = 512 * expansion
+        layer1 = stage(baseWidth, counts[0], stride: 1)
+        layer2 = stage(2 * baseWidth, counts[1], stride: 2)
+        layer3 = stage(4 * baseWidth, counts[2], stride: 2)
+        layer4 = stage(8 * baseWidth, counts[3], stride: 2)
+        outChannels = 8 * baseWidth * expansion
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
