@@ -62,31 +62,33 @@ public enum Tape {
 }
 
 /// Backpropagates from `output` (d output = `gradient`, default ones) through the recorded tape,
-/// accumulating into `.grad` of every leaf that requires grad, then clears the tape.
+/// accumulating into `.grad` of every leaf that requires grad, then clears the tape. Each entry is released
+/// as soon as its backward has run, so saved activations are freed progressively (as PyTorch frees saved
+/// tensors), which lowers the peak memory of a training step.
 public func backward(_ output: Tensor, gradient: Tensor? = nil) {
-    var grads: [ObjectIdentifier: Tensor] = [:]
-    grads[ObjectIdentifier(output)] = gradient ?? Tensor(repeating: 1, shape: output.shape, layout: output.layout)
-    let entries = Tape.entries
+    var entries: [Tape.Entry?] = Tape.entries
     Tape.reset()
-    for entry in entries.reversed() {
+    // Tensors some entry produced; every other input that requires grad is a leaf.
+    let produced = Set(entries.map { ObjectIdentifier($0!.output) })
+    var grads: [ObjectIdentifier: Tensor] = [:]
+    var leaves: [ObjectIdentifier: (tensor: Tensor, grad: Tensor)] = [:]
+    grads[ObjectIdentifier(output)] = gradient ?? Tensor(repeating: 1, shape: output.shape, layout: output.layout)
+    for index in entries.indices.reversed() {
+        guard let entry = entries[index] else { continue }
+        entries[index] = nil
         guard let dy = grads.removeValue(forKey: ObjectIdentifier(entry.output)) else { continue }
         let inputGrads = entry.backward(dy)
         for (input, g) in zip(entry.inputs, inputGrads) {
             guard let input, let g, input.requiresGrad else { continue }
             let id = ObjectIdentifier(input)
-            if let existing = grads[id] {
-                grads[id] = addNoGrad(existing, g)
+            if produced.contains(id) {
+                grads[id] = grads[id].map { addNoGrad($0, g) } ?? g
             } else {
-                grads[id] = g
+                leaves[id] = (input, leaves[id].map { addNoGrad($0.grad, g) } ?? g)
             }
         }
     }
-    // What is left are leaves (tensors no recorded op produced).
-    for entry in entries {
-        for case let input? in entry.inputs where input.requiresGrad {
-            let id = ObjectIdentifier(input)
-            guard let g = grads.removeValue(forKey: id) else { continue }
-            input.grad = input.grad.map { addNoGrad($0, g) } ?? g.withLayout(input.layout)
-        }
+    for (leaf, g) in leaves.values {
+        leaf.grad = leaf.grad.map { addNoGrad($0, g) } ?? g.withLayout(leaf.layout)
     }
 }
