@@ -26,7 +26,8 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures"))
-from make_keypoint_fixtures import generate_target as reference_generate_target, xywh2cs  # noqa: E402
+from make_keypoint_fixtures import affine_matrix, apply_affine, xywh2cs  # noqa: E402
+from make_keypoint_fixtures import generate_target as reference_generate_target  # noqa: E402
 
 IMAGE_SIZE = np.array([192, 256])  # w, h
 HEATMAP_SIZE = np.array([48, 64])
@@ -64,41 +65,6 @@ def load_db(root, split):
             db.append(dict(image=os.path.join(root, split, im["file_name"]), center=c, scale=s,
                            joints_3d=joints, joints_3d_vis=vis))
     return db
-
-
-def get_dir(src_point, rot_rad):
-    sn, cs = np.sin(rot_rad), np.cos(rot_rad)
-    return [src_point[0] * cs - src_point[1] * sn, src_point[0] * sn + src_point[1] * cs]
-
-
-def get_3rd_point(a, b):
-    direct = a - b
-    return b + np.array([-direct[1], direct[0]], dtype=np.float32)
-
-
-def get_affine_transform(center, scale, rot, output_size, shift=np.array([0, 0], dtype=np.float32), inv=0):
-    scale_tmp = scale * 200.0
-    src_w = scale_tmp[0]
-    dst_w, dst_h = output_size[0], output_size[1]
-    rot_rad = np.pi * rot / 180
-    src_dir = get_dir([0, src_w * -0.5], rot_rad)
-    dst_dir = np.array([0, dst_w * -0.5], np.float32)
-    src = np.zeros((3, 2), dtype=np.float32)
-    dst = np.zeros((3, 2), dtype=np.float32)
-    src[0, :] = center + scale_tmp * shift
-    src[1, :] = center + src_dir + scale_tmp * shift
-    dst[0, :] = [dst_w * 0.5, dst_h * 0.5]
-    dst[1, :] = np.array([dst_w * 0.5, dst_h * 0.5]) + dst_dir
-    src[2:, :] = get_3rd_point(src[0, :], src[1, :])
-    dst[2:, :] = get_3rd_point(dst[0, :], dst[1, :])
-    if inv:
-        return cv2.getAffineTransform(np.float32(dst), np.float32(src))
-    return cv2.getAffineTransform(np.float32(src), np.float32(dst))
-
-
-def affine_transform(pt, t):
-    new_pt = np.array([pt[0], pt[1], 1.]).T
-    return np.dot(t, new_pt)[:2]
 
 
 def fliplr_joints(joints, joints_vis, width):
@@ -156,13 +122,13 @@ def get_item(rec):
         data_numpy = data_numpy[:, ::-1, :]
         joints, joints_vis = fliplr_joints(joints, joints_vis, data_numpy.shape[1])
         c[0] = data_numpy.shape[1] - c[0] - 1
-    trans = get_affine_transform(c, s, r, IMAGE_SIZE)
+    trans = affine_matrix(c, s, r, IMAGE_SIZE)
     crop = cv2.warpAffine(data_numpy, trans, (int(IMAGE_SIZE[0]), int(IMAGE_SIZE[1])), flags=cv2.INTER_LINEAR)
     # torchvision ToTensor + Normalize
     tensor = ((crop.astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1).copy()
     for i in range(17):
         if joints_vis[i, 0] > 0.0:
-            joints[i, 0:2] = affine_transform(joints[i, 0:2], trans)
+            joints[i, 0:2] = apply_affine(joints[i, 0:2], trans)
     target, target_weight = generate_target(joints, joints_vis)
     return tensor, target, target_weight
 
