@@ -22,7 +22,9 @@ let package = Package(
         .target(name: "PoseModels", dependencies: ["NN"], swiftSettings: optimized),
         // The warp's inner loop in C: hardware FMA where the CPU has it (chosen at run time), bit-exact either way.
         .target(name: "CWarp", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG", "CWarp"], swiftSettings: optimized),
+        // Decoding only the rectangle a crop reads, through libjpeg's API (libjpeg's longjmp errors stay in C).
+        .target(name: "CJPEGRegion", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "Keypoints", dependencies: ["CTurboJPEG", "CPNG", "CWarp", "CJPEGRegion"], swiftSettings: optimized),
         .target(name: "PoseEval", dependencies: ["Keypoints"], swiftSettings: optimized),
         .target(name: "Optim", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(

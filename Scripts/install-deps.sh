@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   libdnnl-dev          # oneDNN 2.x: the compute engine (CDNNL)
   libturbojpeg0-dev    # libjpeg-turbo's TurboJPEG API: JPEG decode/encode (CTurboJPEG)
+  libjpeg62-turbo-dev  # libjpeg-turbo's libjpeg API: decoding part of a JPEG (CJPEGRegion)
   libpng-dev           # libpng: PNG decode/encode (CPNG)
   libtcmalloc-minimal4 # optional fast allocator used by the benchmarks (LD_PRELOAD)
 )

@@ -5,17 +5,20 @@
 // Random draws come from the sample's own `SeededRandom`, so results depend only on (seed, epoch, index).
 // K = joints.
 
-/// The state one person carries through augmentation: the image it is cropped from and the crop box.
+/// The state one person carries through augmentation: the size of the image it is cropped from and the
+/// crop box. Pixels are not touched: a flip is recorded in `flipped` and applied to the pixels the crop reads
+/// (`cropWindow(of:reading:flipped:)`), which equals flipping the whole image first, as the reference does.
 public struct AugmentedSample: Sendable {
-    /// The (possibly flipped) source image.
-    public var image: Image
-    /// Box center in pixels of `image`.
+    /// The source image's size.
+    public var imageWidth: Int
+    public var imageHeight: Int
+    /// Box center in pixels of the (possibly flipped) image.
     public var center: SIMD2<Double>
     /// Box size in units of 200 px.
     public var scale: SIMD2<Double>
     /// Rotation in degrees (counter-clockwise in the crop, as the reference).
     public var rotation: Double = 0
-    /// K joints in pixels of `image`.
+    /// K joints in pixels of the (possibly flipped) image.
     public var joints: [SIMD2<Double>]
     /// K visibilities (0/1).
     public var jointsVisible: [Double]
@@ -24,9 +27,10 @@ public struct AugmentedSample: Sendable {
     /// mmpose's un-fixed `bbox_scale` (200-px units), from `PersonInstance.paddedBoxSize`.
     public var paddedBoxSize: SIMD2<Double>?
 
-    /// The un-augmented state of `instance` cropped from `image`.
-    public init(image: Image, instance: PersonInstance) {
-        self.image = image
+    /// The un-augmented state of `instance` cropped from an image of `imageWidth` x `imageHeight`.
+    public init(imageWidth: Int, imageHeight: Int, instance: PersonInstance) {
+        self.imageWidth = imageWidth
+        self.imageHeight = imageHeight
         self.center = instance.center
         self.scale = instance.scale
         self.joints = instance.joints
@@ -128,12 +132,11 @@ public enum AugmentationRecipe: Sendable, Equatable {
     }
 }
 
-/// Flips image, box center and joints horizontally: `x → width - 1 - x` and left/right partners swapped
+/// Flips the image (`flipped`), box center and joints horizontally: `x → width - 1 - x` and left/right partners swapped
 /// (SimpleBaseline `fliplr_joints`, which also zeroes joints that are not visible; mmpose `flip_keypoints` does not).
 public func flipHorizontally(_ sample: inout AugmentedSample, metainfo: KeypointMetainfo, zeroInvisible: Bool) {
-    let width = Double(sample.image.width)
-    sample.image = flipImageHorizontally(sample.image)
-    let (joints, visible) = flipJoints(sample.joints, visible: sample.jointsVisible, imageWidth: sample.image.width,
+    let width = Double(sample.imageWidth)
+    let (joints, visible) = flipJoints(sample.joints, visible: sample.jointsVisible, imageWidth: sample.imageWidth,
                                        flipPairs: metainfo.flipPairs, zeroInvisible: zeroInvisible)
     sample.joints = joints
     sample.jointsVisible = visible
@@ -159,27 +162,7 @@ public func flipJoints(_ joints: [SIMD2<Double>], visible: [Double], imageWidth:
 
 /// The image mirrored left-right (`img[:, ::-1]`).
 public func flipImageHorizontally(_ image: Image) -> Image {
-    var out = image
-    let c = image.channels, w = image.width
-    image.pixels.withUnsafeBufferPointer { src in
-        out.pixels.withUnsafeMutableBufferPointer { dst in
-            for y in 0..<image.height {
-                let row = y * w * c
-                if c == 3 {
-                    for x in 0..<w {
-                        let s = row + (w - 1 - x) * 3, d = row + x * 3
-                        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
-                    }
-                } else {
-                    for x in 0..<w {
-                        let s = row + (w - 1 - x) * c, d = row + x * c
-                        for k in 0..<c { dst[d + k] = src[s + k] }
-                    }
-                }
-            }
-        }
-    }
-    return out
+    image.pixels(in: PixelRect(x: 0, y: 0, width: image.width, height: image.height), mirrored: true)
 }
 
 /// SimpleBaseline `half_body_transform` (including its `np.random.randn() < 0.5` upper/lower choice).

@@ -41,14 +41,15 @@ public final class DataLoader: @unchecked Sendable {
     public let workers: Int
     /// Batches built ahead of the consumer.
     public let prefetch: Int
-    let loadImage: @Sendable (String) throws -> Image
+    let loadImage: @Sendable (String) throws -> any ImageSource
     private let lock = NSLock()
     private var skipped = 0
 
-    /// - Parameter loadImage: decodes the image at a path (default `decodeImage(at:)`); a throw skips the sample.
+    /// - Parameter loadImage: opens the image at a path (default `openImage(at:)`: the crop decodes only the
+    ///   part of a JPEG it reads); a throw, here or while decoding, skips the sample.
     public init(instances: [PersonInstance], pipeline: TopdownPipeline, batchSize: Int, shuffle: Bool,
                 dropLast: Bool = false, seed: UInt64, workers: Int = 2, prefetch: Int = 2,
-                loadImage: @escaping @Sendable (String) throws -> Image = { try decodeImage(at: URL(fileURLWithPath: $0)) }) {
+                loadImage: @escaping @Sendable (String) throws -> any ImageSource = { try openImage(at: URL(fileURLWithPath: $0)) }) {
         precondition(batchSize > 0, "DataLoader: batch size \(batchSize), expected > 0")
         self.instances = instances
         self.pipeline = pipeline
@@ -95,9 +96,15 @@ public final class DataLoader: @unchecked Sendable {
         batch.targets.reserveCapacity(indices.count * k * heatmap.area)
         for index in indices {
             let instance = instances[index]
-            let image: Image
+            var rng = SeededRandom(seed: seed, epoch: epoch, index: index)
+            let n = batch.count
+            let target: HeatmapTarget, meta: SampleMeta
             do {
-                image = try loadImage(instance.imagePath)
+                let image = try loadImage(instance.imagePath)
+                (target, meta) = try batch.images.withUnsafeMutableBufferPointer {
+                    try pipeline.makeSample(instance, image: image, rng: &rng,
+                                            input: UnsafeMutableBufferPointer(rebasing: $0[(n * slot)..<((n + 1) * slot)]))
+                }
             } catch {
                 lock.lock()
                 skipped += 1
@@ -105,12 +112,6 @@ public final class DataLoader: @unchecked Sendable {
                 FileHandle.standardError.write(Data(
                     "swiftpose: warning: skipping sample \(index) (image \(instance.imageId), \(instance.imagePath)): \(error)\n".utf8))
                 continue
-            }
-            var rng = SeededRandom(seed: seed, epoch: epoch, index: index)
-            let n = batch.count
-            let (target, meta) = batch.images.withUnsafeMutableBufferPointer {
-                pipeline.makeSample(instance, image: image, rng: &rng,
-                                    input: UnsafeMutableBufferPointer(rebasing: $0[(n * slot)..<((n + 1) * slot)]))
             }
             batch.targets.append(contentsOf: target.heatmaps)
             batch.targetWeights.append(contentsOf: target.weights)

@@ -36,15 +36,17 @@ public enum ImageFormat: Sendable {
 /// Reads a JPEG or PNG file (detected by its magic bytes, not its name) into an 8-bit RGB image.
 /// - Throws: `ImageError` naming the file: missing, unreadable, unknown format, corrupt or truncated data.
 public func decodeImage(at url: URL) throws -> Image {
-    let name = url.path
-    let data: Data
+    try decodeImage(data: readImageFile(at: url), name: url.path)
+}
+
+/// The bytes of an image file. - Throws: `ImageError` naming the file when it is missing or unreadable.
+func readImageFile(at url: URL) throws -> Data {
     do {
-        data = try Data(contentsOf: url)
+        return try Data(contentsOf: url)
     } catch {
         if !FileManager.default.fileExists(atPath: url.path) { throw ImageError.missingFile(name: url.path) }
         throw ImageError.unreadable(name: url.path, reason: (error as NSError).localizedDescription)
     }
-    return try decodeImage(data: data, name: name)
 }
 
 /// Decodes JPEG or PNG bytes (detected by magic bytes) into an 8-bit RGB image; `name` only labels errors.
@@ -61,6 +63,27 @@ public func decodeImage(data: Data, name: String) throws -> Image {
 /// Encodes an RGB image as a baseline JPEG (4:2:0 chroma subsampling).
 /// - Parameter quality: 1 (smallest) … 100 (best), libjpeg's scale.
 public func encodeJPEG(_ image: Image, quality: Int = 90) throws -> Data {
+    try encodeJPEG(image, quality: quality, subsampling: .s420, progressive: false)
+}
+
+/// Chroma subsampling of an encoded JPEG (TurboJPEG's `TJSAMP_*`; `gray` drops colour).
+enum JPEGSubsampling: CaseIterable {
+    case s444, s422, s420, gray, s440, s411
+
+    var turboJPEG: TJSAMP {
+        switch self {
+        case .s444: TJSAMP_444
+        case .s422: TJSAMP_422
+        case .s420: TJSAMP_420
+        case .gray: TJSAMP_GRAY
+        case .s440: TJSAMP_440
+        case .s411: TJSAMP_411
+        }
+    }
+}
+
+/// `encodeJPEG` with any chroma subsampling, baseline or progressive (the decoders' tests use every kind).
+func encodeJPEG(_ image: Image, quality: Int, subsampling: JPEGSubsampling, progressive: Bool) throws -> Data {
     let name = "<jpeg>"
     guard image.channels == 3 else { throw ImageError.unsupportedChannels(name: name, channels: image.channels) }
     guard let handle = tjInitCompress() else { throw ImageError.encodeFailed(name: name, detail: "tjInitCompress failed") }
@@ -69,8 +92,8 @@ public func encodeJPEG(_ image: Image, quality: Int = 90) throws -> Data {
     var size: UInt = 0
     let status = image.pixels.withUnsafeBufferPointer { pixels in
         tjCompress2(handle, pixels.baseAddress, Int32(image.width), Int32(image.width * 3), Int32(image.height),
-                    Int32(TJPF_RGB.rawValue), &buffer, &size, Int32(TJSAMP_420.rawValue),
-                    Int32(min(max(quality, 1), 100)), 0)
+                    Int32(TJPF_RGB.rawValue), &buffer, &size, Int32(subsampling.turboJPEG.rawValue),
+                    Int32(min(max(quality, 1), 100)), progressive ? TJFLAG_PROGRESSIVE : 0)
     }
     defer { if let buffer { tjFree(buffer) } }
     guard status == 0, let buffer else {
@@ -140,7 +163,7 @@ func writeAtomically(_ data: Data, to url: URL) throws {
 // MARK: - JPEG
 
 /// The largest image decoded (2^28 pixels, 768 MiB as RGB); a corrupt header claiming more is an error.
-private let maxPixels = 1 << 28
+let maxDecodedPixels = 1 << 28
 
 /// TurboJPEG decode to RGB. Fatal errors and truncation (libjpeg's "Premature end of JPEG file" warning)
 /// throw; other warnings (e.g. "extraneous bytes before marker", seen in a few COCO images) are tolerated
@@ -157,7 +180,7 @@ private func decodeJPEG(_ data: Data, name: String) throws -> Image {
         guard tjDecompressHeader3(handle, bytes, count, &width, &height, &subsampling, &colorspace) == 0 else {
             throw failure()
         }
-        guard width > 0, height > 0, Int(width) * Int(height) <= maxPixels else {
+        guard width > 0, height > 0, Int(width) * Int(height) <= maxDecodedPixels else {
             throw ImageError.corruptJPEG(name: name, detail: "unsupported size \(width)x\(height)")
         }
         let w = Int(width), h = Int(height)
@@ -209,7 +232,7 @@ private func decodePNG(_ data: Data, name: String) throws -> Image {
         let sixteenBit = png.format & png_uint_32(PNG_FORMAT_FLAG_LINEAR) != 0
         png.format = png_uint_32(sixteenBit ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_RGB)
         let w = Int(png.width), h = Int(png.height)
-        guard w > 0, h > 0, w * h <= maxPixels else {
+        guard w > 0, h > 0, w * h <= maxDecodedPixels else {
             throw ImageError.corruptPNG(name: name, detail: "unsupported size \(w)x\(h)")
         }
         if sixteenBit {

@@ -78,22 +78,26 @@ public struct TopdownPipeline: Sendable {
         }
     }
 
-    /// Builds one sample from a person and its decoded image with the sample's own random stream.
-    public func makeSample(_ instance: PersonInstance, image: Image, rng: inout SeededRandom) -> TopdownSample {
+    /// Builds one sample from a person and its image with the sample's own random stream.
+    /// - Throws: the image's decoding error (only a file-backed source throws).
+    public func makeSample(_ instance: PersonInstance, image: any ImageSource, rng: inout SeededRandom) throws -> TopdownSample {
         var input = [Float](repeating: 0, count: 3 * inputSize.area)
-        let (target, meta) = input.withUnsafeMutableBufferPointer {
-            makeSample(instance, image: image, rng: &rng, input: $0)
+        let (target, meta) = try input.withUnsafeMutableBufferPointer {
+            try makeSample(instance, image: image, rng: &rng, input: $0)
         }
         return TopdownSample(input: input, target: target, meta: meta)
     }
 
     /// `makeSample` writing the normalized [3, h, w] crop into `input` (a batch slot) instead of a new array.
-    public func makeSample(_ instance: PersonInstance, image: Image, rng: inout SeededRandom,
-                           input: UnsafeMutableBufferPointer<Float>) -> (target: HeatmapTarget, meta: SampleMeta) {
-        var state = AugmentedSample(image: image, instance: instance)
+    /// Only the pixels the crop reads are taken from `image` (decoded, for a `JPEGFile`).
+    public func makeSample(_ instance: PersonInstance, image: any ImageSource, rng: inout SeededRandom,
+                           input: UnsafeMutableBufferPointer<Float>) throws -> (target: HeatmapTarget, meta: SampleMeta) {
+        var state = AugmentedSample(imageWidth: image.width, imageHeight: image.height, instance: instance)
         augmentation.apply(&state, metainfo: metainfo, aspectRatio: inputSize.aspectRatio, rng: &rng)
         let matrix = cropMatrix(center: state.center, scale: state.scale, rotation: state.rotation)
-        warpAffineNormalized(state.image, matrix, outputSize: inputSize, normalization: normalization,
+        let read = warpSourceRect(matrix, outputSize: inputSize, imageWidth: image.width, imageHeight: image.height)
+        let window = try cropWindow(of: image, reading: read, flipped: state.flipped)
+        warpAffineNormalized(window, matrix, outputSize: inputSize, normalization: normalization,
                              arithmetic: arithmetic, into: input)
         // Joints with visibility > 0 move into the crop; the others stay as they are (reference behaviour).
         var joints = state.joints

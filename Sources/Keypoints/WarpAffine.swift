@@ -33,13 +33,59 @@ public struct InputNormalization: Sendable, Equatable {
     public static let imageNet = InputNormalization()
 }
 
+/// Part of an image, for warps that read only what they need: `pixels` is the rectangle at (`x`, `y`) of an
+/// image of `imageWidth` x `imageHeight`. Every pixel of the image that a warp reads must lie in the window
+/// (`warpSourceRect` says which ones a crop reads); the warp's result is then that of the whole image.
+public struct ImageWindow: Sendable {
+    public var pixels: Image
+    public var x: Int
+    public var y: Int
+    public var imageWidth: Int
+    public var imageHeight: Int
+
+    public init(pixels: Image, x: Int, y: Int, imageWidth: Int, imageHeight: Int) {
+        self.pixels = pixels
+        self.x = x
+        self.y = y
+        self.imageWidth = imageWidth
+        self.imageHeight = imageHeight
+    }
+
+    /// A whole image.
+    public init(_ image: Image) {
+        self.init(pixels: image, x: 0, y: 0, imageWidth: image.width, imageHeight: image.height)
+    }
+}
+
+/// The pixels of a `width` x `height` image that warping it by `matrix` (image → crop) into `outputSize`
+/// reads: the bounding box of the output grid mapped back, widened by each bilinear tap's right/bottom
+/// neighbour and a 2-pixel margin for the float32 / fixed-point rounding of the coordinates, clipped to the
+/// image. Empty when the crop lies entirely outside.
+public func warpSourceRect(_ matrix: AffineMatrix, outputSize: GridSize, imageWidth width: Int,
+                           imageHeight height: Int) -> PixelRect {
+    let inverse = matrix.inverted()
+    let corners = [SIMD2(0.0, 0.0), SIMD2(Double(outputSize.width - 1), 0), SIMD2(0, Double(outputSize.height - 1)),
+                   SIMD2(Double(outputSize.width - 1), Double(outputSize.height - 1))].map { inverse.apply($0) }
+    guard corners.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
+        return PixelRect(x: 0, y: 0, width: width, height: height)
+    }
+    let margin = 2.0
+    let low = corners.reduce(SIMD2(Double.infinity, .infinity)) { pointwiseMin($0, $1) } - margin
+    let high = corners.reduce(SIMD2(-Double.infinity, -.infinity)) { pointwiseMax($0, $1) } + margin + 1
+    func index(_ v: Double, _ size: Int) -> Int { Int(min(max(v, 0), Double(size)).rounded(.down)) }
+    let x0 = index(low.x, width), y0 = index(low.y, height)
+    let x1 = min(width, index(high.x, width) + 1), y1 = min(height, index(high.y, height) + 1)
+    guard x1 > x0, y1 > y0 else { return PixelRect(x: 0, y: 0, width: 0, height: 0) }
+    return PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+}
+
 /// Warps `image` by `matrix` (image → crop, as passed to `cv2.warpAffine`) into an `outputSize` image.
 public func warpAffine(_ image: Image, _ matrix: AffineMatrix, outputSize: GridSize,
                        arithmetic: WarpArithmetic = .float32) -> Image {
     var out = Image(width: outputSize.width, height: outputSize.height, channels: image.channels)
     let c = image.channels
     out.pixels.withUnsafeMutableBufferPointer { dst in
-        warpRows(image, matrix, outputSize, arithmetic) { x, y, values in
+        warpRows(ImageWindow(image), matrix, outputSize, arithmetic) { x, y, values in
             let o = (y * outputSize.width + x) * c
             for k in 0..<c { dst[o + k] = values[k] }
         }
@@ -55,15 +101,34 @@ public func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputS
                                  normalization: InputNormalization = .imageNet,
                                  arithmetic: WarpArithmetic = .float32,
                                  into destination: UnsafeMutableBufferPointer<Float>) {
-    warpAffineNormalized(image, matrix, outputSize: outputSize, normalization: normalization, arithmetic: arithmetic,
-                         portable: false, into: destination)
+    warpAffineNormalized(ImageWindow(image), matrix, outputSize: outputSize, normalization: normalization,
+                         arithmetic: arithmetic, into: destination)
 }
 
-/// `warpAffineNormalized`; `portable` forces the C loop without hardware FMA (tests run both).
-func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputSize: GridSize,
-                          normalization: InputNormalization, arithmetic: WarpArithmetic, portable: Bool,
+/// `warpAffineNormalized` of the image a window belongs to, reading only the window.
+public func warpAffineNormalized(_ window: ImageWindow, _ matrix: AffineMatrix, outputSize: GridSize,
+                                 normalization: InputNormalization = .imageNet,
+                                 arithmetic: WarpArithmetic = .float32,
+                                 into destination: UnsafeMutableBufferPointer<Float>) {
+    warpAffineNormalized(window, matrix, outputSize: outputSize, normalization: normalization, arithmetic: arithmetic,
+                         kernel: .fastest, into: destination)
+}
+
+/// The C loops of the `.float32` normalized warp; all give the same bits (tests run each).
+enum WarpKernel: CaseIterable {
+    /// AVX2 gathers, 8 pixels at a time, where the CPU has AVX2 + FMA; otherwise `.portable`.
+    case fastest
+    /// One pixel at a time with hardware FMA where the CPU has it.
+    case scalar
+    /// One pixel at a time with libm `fmaf`: what CPUs without FMA run.
+    case portable
+}
+
+/// `warpAffineNormalized` with a chosen C loop.
+func warpAffineNormalized(_ window: ImageWindow, _ matrix: AffineMatrix, outputSize: GridSize,
+                          normalization: InputNormalization, arithmetic: WarpArithmetic, kernel: WarpKernel,
                           into destination: UnsafeMutableBufferPointer<Float>) {
-    precondition(image.channels == 3, "warpAffineNormalized: \(image.channels) channels, expected 3")
+    precondition(window.pixels.channels == 3, "warpAffineNormalized: \(window.pixels.channels) channels, expected 3")
     let plane = outputSize.area
     precondition(destination.count >= 3 * plane, "warpAffineNormalized: buffer of \(destination.count) floats, expected \(3 * plane)")
     // One lookup table per output channel (8-bit value → normalized float), indexed by the source channel.
@@ -78,13 +143,13 @@ func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputSize: Gr
     let (p0, p1, p2) = (outChannel[0] * plane, outChannel[1] * plane, outChannel[2] * plane)
     if arithmetic == .float32 {
         lut.withUnsafeBufferPointer { lut in
-            warpRGBNormalizedFloat32(image, matrix, outputSize, lut: lut, planes: (p0, p1, p2), portable: portable,
+            warpRGBNormalizedFloat32(window, matrix, outputSize, lut: lut, planes: (p0, p1, p2), kernel: kernel,
                                      into: destination)
         }
         return
     }
     lut.withUnsafeBufferPointer { lut in
-        warpRows(image, matrix, outputSize, arithmetic) { x, y, values in
+        warpRows(window, matrix, outputSize, arithmetic) { x, y, values in
             let o = y * outputSize.width + x
             destination[p0 + o] = lut[Int(values[0])]
             destination[p1 + o] = lut[256 + Int(values[1])]
@@ -95,32 +160,37 @@ func warpAffineNormalized(_ image: Image, _ matrix: AffineMatrix, outputSize: Gr
 
 /// The `.float32` warp of a 3-channel image straight into normalized CHW planes, in C (`CWarp`): the same
 /// arithmetic as `warpRows` + `Source.sampleFloat32`, with hardware FMA where the CPU has it.
-private func warpRGBNormalizedFloat32(_ image: Image, _ matrix: AffineMatrix, _ size: GridSize,
-                                      lut: UnsafeBufferPointer<Float>, planes: (Int, Int, Int), portable: Bool,
+private func warpRGBNormalizedFloat32(_ window: ImageWindow, _ matrix: AffineMatrix, _ size: GridSize,
+                                      lut: UnsafeBufferPointer<Float>, planes: (Int, Int, Int), kernel: WarpKernel,
                                       into destination: UnsafeMutableBufferPointer<Float>) {
-    let warp = portable ? swiftpose_warp_rgb_normalized_portable : swiftpose_warp_rgb_normalized
+    let warp = switch kernel {
+    case .fastest: swiftpose_warp_rgb_normalized
+    case .scalar: swiftpose_warp_rgb_normalized_scalar
+    case .portable: swiftpose_warp_rgb_normalized_portable
+    }
     let inv = matrix.inverted().values.map { Float($0) }
     let out = destination.baseAddress!
+    let image = window.pixels
     image.pixels.withUnsafeBufferPointer { pixels in
         inv.withUnsafeBufferPointer { m in
-            warp(pixels.baseAddress!, Int32(image.width), Int32(image.height), m.baseAddress!,
-                                          Int32(size.width), Int32(size.height), lut.baseAddress!,
-                                          out + planes.0, out + planes.1, out + planes.2)
+            warp(pixels.baseAddress, Int32(window.x), Int32(window.y), Int32(image.width), Int32(image.height),
+                 Int32(window.imageWidth), Int32(window.imageHeight), m.baseAddress!,
+                 Int32(size.width), Int32(size.height), lut.baseAddress!, out + planes.0, out + planes.1, out + planes.2)
         }
     }
 }
 
 /// Calls `body(x, y, pixel)` for every output pixel, row by row, with its interpolated 8-bit values (C <= 4).
 @inline(__always)
-private func warpRows(_ image: Image, _ matrix: AffineMatrix, _ size: GridSize, _ arithmetic: WarpArithmetic,
+private func warpRows(_ window: ImageWindow, _ matrix: AffineMatrix, _ size: GridSize, _ arithmetic: WarpArithmetic,
                       _ body: (Int, Int, UnsafeMutablePointer<UInt8>) -> Void) {
     let inv = matrix.inverted().values
-    let c = image.channels
+    let image = window.pixels, c = image.channels
     precondition(c >= 1 && c <= 4, "warpAffine: \(c) channels, expected 1...4")
     let values = UnsafeMutablePointer<UInt8>.allocate(capacity: 4)
     defer { values.deallocate() }
     image.pixels.withUnsafeBufferPointer { buffer in
-        let src = Source(pixels: buffer.baseAddress!, width: image.width, height: image.height, channels: c)
+        let src = Source(pixels: buffer.baseAddress, window: window, channels: c)
         switch arithmetic {
         case .float32:
             let m = inv.map { Float($0) }
@@ -153,15 +223,30 @@ private func warpRows(_ image: Image, _ matrix: AffineMatrix, _ size: GridSize, 
 }
 
 /// The source image of a warp, with OpenCV's two bilinear kernels and a zero (BORDER_CONSTANT) border.
+/// Only a window of it is in memory: taps take image coordinates and read `pixels` at window coordinates.
 private struct Source {
-    let pixels: UnsafePointer<UInt8>
+    let pixels: UnsafePointer<UInt8>?
+    /// The window's origin and size in the image.
+    let originX: Int, originY: Int, windowWidth: Int, windowHeight: Int
+    /// The whole image's size.
     let width: Int
     let height: Int
     let channels: Int
 
+    init(pixels: UnsafePointer<UInt8>?, window: ImageWindow, channels: Int) {
+        self.pixels = pixels
+        (originX, originY) = (window.x, window.y)
+        (windowWidth, windowHeight) = (window.pixels.width, window.pixels.height)
+        (width, height) = (window.imageWidth, window.imageHeight)
+        self.channels = channels
+    }
+
+    /// A pixel's channel `k` at image coordinates, 0 outside the image (and so outside the window).
     @inline(__always)
     func tap(_ ix: Int, _ iy: Int, _ k: Int) -> Int32 {
-        (ix >= 0 && ix < width && iy >= 0 && iy < height) ? Int32(pixels[(iy * width + ix) * channels + k]) : 0
+        let wx = ix - originX, wy = iy - originY
+        return (wx >= 0 && wx < windowWidth && wy >= 0 && wy < windowHeight)
+            ? Int32(pixels![(wy * windowWidth + wx) * channels + k]) : 0
     }
 
     /// OpenCV >= 4.11: float32 weights `sx - floor(sx)`, `v0 = fma(a, p01 - p00, p00)`, …, round half to even.
@@ -175,9 +260,10 @@ private struct Source {
         let fsx = floorSmall(sx), fsy = floorSmall(sy)
         let ix = Int(fsx), iy = Int(fsy)
         let ax = sx - fsx, ay = sy - fsy
-        if ix >= 0 && iy >= 0 && ix < width - 1 && iy < height - 1 {
-            let row0 = pixels + (iy * width + ix) * channels
-            let row1 = row0 + width * channels
+        let wx = ix - originX, wy = iy - originY
+        if wx >= 0 && wy >= 0 && wx < windowWidth - 1 && wy < windowHeight - 1 {
+            let row0 = pixels! + (wy * windowWidth + wx) * channels
+            let row1 = row0 + windowWidth * channels
             for k in 0..<channels {
                 out[k] = interpolate(Float(row0[k]), Float(row0[channels + k]), Float(row1[k]), Float(row1[channels + k]), ax, ay)
             }

@@ -1,6 +1,6 @@
 // `swiftpose data --bench` (hidden): training-pipeline throughput on a split, for docs/PERFORMANCE.md.
-// One sample = SimpleBaseline `JointsDataset.__getitem__` at 256x192: JPEG decode, half-body/scale/rotation/flip
-// augmentation, affine crop + normalization, Gaussian targets. Tools/bench_data_pipeline.py runs the Python/OpenCV
+// One sample = SimpleBaseline `JointsDataset.__getitem__` at 256x192: JPEG decode (of the crop's pixels only),
+// half-body/scale/rotation/flip augmentation, affine crop + normalization, Gaussian targets. Tools/bench_data_pipeline.py runs the Python/OpenCV
 // reference of the same work.
 import ArgumentParser
 import Foundation
@@ -14,41 +14,38 @@ extension DataCommand {
         print("swiftpose data --bench: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores; "
               + "\(dataset.instances.count) instances in \(split); \(benchSamples) samples per run, median of 3")
 
-        // Stage split on this thread: decode, augment + crop + normalize, targets (medians over one pass).
-        var decode: [Double] = [], augment: [Double] = [], crop: [Double] = [], target: [Double] = []
+        // Stage split on this thread: full decode (for comparison), then the loader's stages: open (read the
+        // file, parse the header), augment, decode only the pixels the crop reads, warp + normalize, targets.
+        var decode: [Double] = [], open: [Double] = [], augment: [Double] = [], region: [Double] = [],
+            crop: [Double] = [], target: [Double] = []
         for (index, instance) in dataset.instances.enumerated() {
-            // Each stage's fastest of 5 runs: robust to other load on the machine.
-            var image = Image(width: 1, height: 1)
-            var best = Double.infinity
-            for _ in 0..<5 {
-                let t = DispatchTime.now()
-                image = try decodeImage(at: URL(fileURLWithPath: instance.imagePath))
-                best = min(best, milliseconds(since: t))
-            }
-            decode.append(best)
-            var t = DispatchTime.now()
-            var state = AugmentedSample(image: image, instance: instance)
+            let url = URL(fileURLWithPath: instance.imagePath)
+            decode.append(try fastest { _ = try decodeImage(at: url) })
+            var source: any ImageSource = Image(width: 1, height: 1)
+            open.append(try fastest { source = try openImage(at: url) })
+            let t = DispatchTime.now()
+            var state = AugmentedSample(imageWidth: source.width, imageHeight: source.height, instance: instance)
             var rng = SeededRandom(seed: 0, epoch: 0, index: index)
             pipeline.augmentation.apply(&state, metainfo: pipeline.metainfo, aspectRatio: pipeline.inputSize.aspectRatio, rng: &rng)
             let matrix = pipeline.cropMatrix(center: state.center, scale: state.scale, rotation: state.rotation)
+            let read = warpSourceRect(matrix, outputSize: pipeline.inputSize, imageWidth: source.width, imageHeight: source.height)
             augment.append(milliseconds(since: t))
+            var window = ImageWindow(Image(width: 1, height: 1))
+            region.append(try fastest { window = try cropWindow(of: source, reading: read, flipped: state.flipped) })
             var input = [Float](repeating: 0, count: 3 * pipeline.inputSize.area)
-            best = .infinity
-            for _ in 0..<5 {
-                t = DispatchTime.now()
+            crop.append(fastest {
                 input.withUnsafeMutableBufferPointer {
-                    warpAffineNormalized(state.image, matrix, outputSize: pipeline.inputSize, into: $0)
+                    warpAffineNormalized(window, matrix, outputSize: pipeline.inputSize, into: $0)
                 }
-                best = min(best, milliseconds(since: t))
-            }
-            crop.append(best)
-            t = DispatchTime.now()
-            let joints = state.joints.indices.map { state.jointsVisible[$0] > 0 ? matrix.apply(state.joints[$0]) : state.joints[$0] }
-            _ = pipeline.encoder.encode(joints: joints, visible: state.jointsVisible)
-            target.append(milliseconds(since: t))
+            })
+            target.append(fastest {
+                let joints = state.joints.indices.map { state.jointsVisible[$0] > 0 ? matrix.apply(state.joints[$0]) : state.joints[$0] }
+                _ = pipeline.encoder.encode(joints: joints, visible: state.jointsVisible)
+            })
         }
-        print(String(format: "stages (1 thread, median over instances of the best of 5 ms): decode %.2f, warp+normalize %.2f; once: augment %.2f, targets %.3f",
-                     median(decode), median(crop), median(augment), median(target)))
+        print(String(format: "stages (1 thread, median over instances of the best of 5, ms): full decode %.2f (not used); "
+                     + "open %.2f, augment %.3f, decode crop region %.2f, warp+normalize %.2f, targets %.3f",
+                     median(decode), median(open), median(augment), median(region), median(crop), median(target)))
 
         for threads in benchThreads {
             var rates: [Double] = []
@@ -69,6 +66,17 @@ extension DataCommand {
                          1000 * Double(threads) / rate, rates.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
         }
     }
+}
+
+/// The fastest of 5 runs of `body` in ms: robust to other load on the machine.
+private func fastest(_ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t = DispatchTime.now()
+        try body()
+        best = min(best, milliseconds(since: t))
+    }
+    return best
 }
 
 private func milliseconds(since start: DispatchTime) -> Double {

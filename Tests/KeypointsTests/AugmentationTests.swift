@@ -22,16 +22,19 @@ struct AugmentationTests {
         #expect(flipped[5] == SIMD2<Double>(200 - 63 - 1, 30))  // left_shoulder is the old right_shoulder
     }
 
-    @Test("flipping a sample flips the image, the box center and the joints together")
-    func flipSample() {
+    @Test("flipping a sample flips the box center and the joints, and its crop reads the mirrored pixels")
+    func flipSample() throws {
         var image = Image(width: 4, height: 1)
         image.pixels = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
         let instance = PersonInstance(imageId: 1, annotationId: 1, imagePath: "", center: SIMD2(1, 0), scale: SIMD2(1, 1),
                                       score: 1, joints: Array(repeating: SIMD2(0, 0), count: 17),
                                       jointsVisible: Array(repeating: 1, count: 17))
-        var sample = AugmentedSample(image: image, instance: instance)
+        var sample = AugmentedSample(imageWidth: image.width, imageHeight: image.height, instance: instance)
         flipHorizontally(&sample, metainfo: .coco, zeroInvisible: true)
-        #expect(sample.image.pixels == [4, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1])
+        #expect(flipImageHorizontally(image).pixels == [4, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1])
+        // Columns 1...2 of the flipped image [4, 3, 2, 1] are 3, 2.
+        let window = try cropWindow(of: image, reading: PixelRect(x: 1, y: 0, width: 2, height: 1), flipped: sample.flipped)
+        #expect(window.pixels.pixels == [3, 3, 3, 2, 2, 2] && window.x == 1 && window.imageWidth == 4)
         #expect(sample.center == SIMD2(2, 0))
         #expect(sample.joints.allSatisfy { $0 == SIMD2(3, 0) })
         #expect(sample.flipped)
@@ -58,7 +61,7 @@ struct AugmentationTests {
         var rotated = 0, flipped = 0
         for i in 0..<400 {
             var rng = SeededRandom(seed: 3, epoch: 0, index: i)
-            var sample = AugmentedSample(image: Image(width: 64, height: 64), instance: instance)
+            var sample = AugmentedSample(imageWidth: 64, imageHeight: 64, instance: instance)
             AugmentationRecipe.simpleBaseline(SimpleBaselineAugmentation())
                 .apply(&sample, metainfo: .coco, aspectRatio: 0.75, rng: &rng)
             #expect(abs(sample.rotation) <= 90)
@@ -79,7 +82,7 @@ struct AugmentationTests {
         let instance = samplePerson()
         for i in 0..<200 {
             var rng = SeededRandom(seed: 5, epoch: 1, index: i)
-            var sample = AugmentedSample(image: Image(width: 64, height: 64), instance: instance)
+            var sample = AugmentedSample(imageWidth: 64, imageHeight: 64, instance: instance)
             AugmentationRecipe.mmpose(MMPoseAugmentation()).apply(&sample, metainfo: .coco, aspectRatio: 0.75, rng: &rng)
             #expect(abs(sample.scale.x / sample.scale.y - 0.75) < 1e-9)
             #expect(abs(sample.rotation) <= 80)
@@ -111,7 +114,7 @@ struct MMPoseBoxTests {
         params.scaleProbability = 0
         params.rotateProbability = 0
         var rng = SeededRandom(seed: 1)
-        var sample = AugmentedSample(image: Image(width: 64, height: 64), instance: instance)
+        var sample = AugmentedSample(imageWidth: 64, imageHeight: 64, instance: instance)
         AugmentationRecipe.mmpose(params).apply(&sample, metainfo: .coco, aspectRatio: 0.75, rng: &rng)
         #expect(abs(sample.scale.x - 0.3) < 1e-12 && abs(sample.scale.y - 0.4) < 1e-12)
         #expect(sample.center == instance.center && sample.rotation == 0)

@@ -6,7 +6,7 @@ import Testing
 struct DataLoaderTests {
     /// The first 10 training persons of coco-small with the SimpleBaseline recipe.
     func makeLoader(workers: Int, instances: [PersonInstance]? = nil,
-                    loadImage: @escaping @Sendable (String) throws -> Image = { try decodeImage(at: URL(fileURLWithPath: $0)) }) throws -> DataLoader {
+                    loadImage: @escaping @Sendable (String) throws -> any ImageSource = { try openImage(at: URL(fileURLWithPath: $0)) }) throws -> DataLoader {
         let root = try ImageTestData.cocoSmall()
         let persons = try instances ?? Array(CocoDataset(root: root, split: "train2017").instances.prefix(10))
         let pipeline = TopdownPipeline(augmentation: .simpleBaseline(SimpleBaselineAugmentation()))
@@ -65,7 +65,7 @@ struct DataLoaderTests {
                                     scale: SIMD2(0.3, 0.4), score: 0.9,
                                     joints: Array(repeating: SIMD2(50, 40), count: 17),
                                     jointsVisible: Array(repeating: 1, count: 17))
-        let sample = pipeline.makeSample(person, image: image, rng: &rng)
+        let sample = try pipeline.makeSample(person, image: image, rng: &rng)
         #expect(sample.meta.joints.allSatisfy { abs($0.x - 96) < 1e-3 && abs($0.y - 128) < 1e-3 })
         #expect(sample.target.weights == Array(repeating: 1, count: 17))
         #expect(sample.meta.score == 0.9 && sample.meta.rotation == 0 && !sample.meta.flipped)
@@ -85,7 +85,7 @@ struct PipelineConsistencyTests {
         for (i, person) in persons.enumerated() {
             let image = try decodeImage(at: URL(fileURLWithPath: person.imagePath))
             var rng = SeededRandom(seed: 11, epoch: 0, index: i)
-            let sample = pipeline.makeSample(person, image: image, rng: &rng)
+            let sample = try pipeline.makeSample(person, image: image, rng: &rng)
             for j in 0..<17 where sample.meta.jointsVisible[j] > 0 {
                 let p = sample.meta.joints[j]
                 let mu = (Int(p.x / 4 + 0.5), Int(p.y / 4 + 0.5))
