@@ -6,16 +6,27 @@ import Foundation
 
 /// The tape of the current thread: each thread records and backpropagates its own graph.
 public enum Tape {
+    /// One recorded op. It names its output and inputs by `Tensor.id` and keeps only leaves alive (their
+    /// `.grad` receives the gradient): activations live only as long as some backward closure saved them,
+    /// as in PyTorch, not until the end of backward.
     struct Entry {
-        let output: Tensor
-        let inputs: [Tensor?]
+        let output: UInt64
+        /// Per input: nil when no gradient flows to it, else its id and, for a leaf, the tensor.
+        let inputs: [Input?]
         /// Given d(loss)/d(output), returns d(loss)/d(input) for each input (nil where not needed).
         let backward: (Tensor) -> [Tensor?]
+    }
+
+    struct Input {
+        let id: UInt64
+        let leaf: Tensor?
     }
 
     /// Per-thread tape state, kept in the thread's dictionary.
     final class State {
         var entries: [Entry] = []
+        /// Ids of the outputs recorded so far: an input that requires grad and is not among them is a leaf.
+        var produced: Set<UInt64> = []
         var gradEnabled = true
     }
 
@@ -46,11 +57,20 @@ public enum Tape {
     static func record(_ output: Tensor, inputs: [Tensor?], backward: @escaping (Tensor) -> [Tensor?]) {
         guard needsRecord(inputs) else { return }
         output.requiresGrad = true
-        state.entries.append(Entry(output: output, inputs: inputs, backward: backward))
+        let state = state
+        let named = inputs.map { input -> Input? in
+            guard let input, input.requiresGrad else { return nil }
+            return Input(id: input.id, leaf: state.produced.contains(input.id) ? nil : input)
+        }
+        state.produced.insert(output.id)
+        state.entries.append(Entry(output: output.id, inputs: named, backward: backward))
     }
 
     /// Drops every recorded entry (and the activations they hold).
-    public static func reset() { state.entries.removeAll(keepingCapacity: true) }
+    public static func reset() {
+        state.entries.removeAll(keepingCapacity: true)
+        state.produced.removeAll(keepingCapacity: true)
+    }
 
     /// Runs `body` without recording (PyTorch's `torch.no_grad()`).
     public static func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
@@ -68,23 +88,20 @@ public enum Tape {
 public func backward(_ output: Tensor, gradient: Tensor? = nil) {
     var entries: [Tape.Entry?] = Tape.entries
     Tape.reset()
-    // Tensors some entry produced; every other input that requires grad is a leaf.
-    let produced = Set(entries.map { ObjectIdentifier($0!.output) })
-    var grads: [ObjectIdentifier: Tensor] = [:]
-    var leaves: [ObjectIdentifier: (tensor: Tensor, grad: Tensor)] = [:]
-    grads[ObjectIdentifier(output)] = gradient ?? Tensor(repeating: 1, shape: output.shape, layout: output.layout)
+    var grads: [UInt64: Tensor] = [:]
+    var leaves: [UInt64: (tensor: Tensor, grad: Tensor)] = [:]
+    grads[output.id] = gradient ?? Tensor(repeating: 1, shape: output.shape, layout: output.layout)
     for index in entries.indices.reversed() {
         guard let entry = entries[index] else { continue }
         entries[index] = nil
-        guard let dy = grads.removeValue(forKey: ObjectIdentifier(entry.output)) else { continue }
+        guard let dy = grads.removeValue(forKey: entry.output) else { continue }
         let inputGrads = entry.backward(dy)
         for (input, g) in zip(entry.inputs, inputGrads) {
-            guard let input, let g, input.requiresGrad else { continue }
-            let id = ObjectIdentifier(input)
-            if produced.contains(id) {
-                grads[id] = grads[id].map { addNoGrad($0, g) } ?? g
+            guard let input, let g else { continue }
+            if let leaf = input.leaf {
+                leaves[input.id] = (leaf, leaves[input.id].map { addNoGrad($0.grad, g) } ?? g)
             } else {
-                leaves[id] = (input, leaves[id].map { addNoGrad($0.grad, g) } ?? g)
+                grads[input.id] = grads[input.id].map { addNoGrad($0, g) } ?? g
             }
         }
     }

@@ -1,6 +1,7 @@
 // A float32 tensor with a logical NCHW shape (PyTorch's) and a physical layout chosen by the engine.
 import CDNNL
 import Foundation
+import Synchronization
 
 /// How a tensor's elements are stored. The logical shape is always PyTorch's (`[N, C, H, W]` for
 /// images); `channelsLast` stores a 4-D tensor as NHWC, which oneDNN's convolutions run fastest on.
@@ -25,6 +26,9 @@ public final class Tensor: @unchecked Sendable {
     /// Bumped by every public write (`assign`, `withUnsafeMutableBufferPointer`), so that cached
     /// copies of a weight in a primitive's layout are refreshed after an optimizer step.
     private(set) var version = 0
+    /// Unique for the life of the process (unlike the object's address, never reused): the tape names
+    /// tensors by it without keeping them alive.
+    let id = nextTensorID()
 
     /// Number of elements.
     public var count: Int { storage.count }
@@ -186,4 +190,11 @@ func copyBack(_ desc: dnnl_memory_desc_t, _ buffer: UnsafeMutableRawPointer, int
     let own = own ?? memoryDesc(of: tensor)
     if buffer == tensor.raw { return }
     reorder(from: desc, buffer, to: own, tensor.raw)
+}
+
+/// The counter behind `Tensor.id`.
+private let tensorCounter = Atomic<UInt64>(0)
+
+private func nextTensorID() -> UInt64 {
+    tensorCounter.wrappingAdd(1, ordering: .relaxed).newValue
 }
