@@ -25,7 +25,7 @@ import torch
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [TOOLS, os.path.join(TOOLS, "fixtures")]
-from bench_pytorch import conv_flops, line, measure  # noqa: E402
+from bench_pytorch import conv_flops, line, measure, model_arguments  # noqa: E402
 from torch_models import build_model  # noqa: E402
 
 OPSET = 17
@@ -72,13 +72,7 @@ def peak_rss_mib():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="res50")
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--height", type=int, default=256)
-    parser.add_argument("--width", type=int, default=192)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=2)
+    parser = model_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     parser.add_argument("--threads", type=int, default=2, help="ORT intra-op threads")
     args = parser.parse_args()
 

@@ -60,14 +60,19 @@ def line(name, batch, args, times, flops):
             f"(n={len(times)}) {batch / median:.2f} img/s {flops / median / 1e9:.0f} GFLOP/s")
 
 
-def main():
-    parser = argparse.ArgumentParser()
+def model_arguments(parser):
+    """The options every model benchmark script shares (model, shapes, runs)."""
     parser.add_argument("--model", default="res50")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--height", type=int, default=256)
     parser.add_argument("--width", type=int, default=192)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
+    return parser
+
+
+def main():
+    parser = model_arguments(argparse.ArgumentParser())
     parser.add_argument("--case", choices=["all", "inference", "training"], default="all")
     parser.add_argument("--adam", action="store_true", help="include an Adam step in the training case")
     args = parser.parse_args()

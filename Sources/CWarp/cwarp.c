@@ -142,26 +142,26 @@ static void warp_portable(WARP_ARGS) {
     }
 }
 
-void swiftpose_warp_rgb_normalized(WARP_ARGS) {
+typedef void (*warp_loop)(WARP_ARGS);
+
+/// `fast` where the CPU has AVX2 and FMA, else the portable loop.
+static warp_loop with_fma(warp_loop fast) {
 #if defined(__x86_64__) && defined(__clang__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        warp_avx2(src, src_x, src_y, src_w, src_h, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2);
-        return;
-    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return fast;
 #endif
-    warp_portable(src, src_x, src_y, src_w, src_h, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2);
+    (void)fast;
+    return warp_portable;
 }
 
-void swiftpose_warp_rgb_normalized_scalar(WARP_ARGS) {
-#if defined(__x86_64__) && defined(__clang__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        warp_fma(src, src_x, src_y, src_w, src_h, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2);
-        return;
-    }
+#if !(defined(__x86_64__) && defined(__clang__))
+#define warp_avx2 warp_portable
+#define warp_fma warp_portable
 #endif
-    warp_portable(src, src_x, src_y, src_w, src_h, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2);
-}
 
-void swiftpose_warp_rgb_normalized_portable(WARP_ARGS) {
-    warp_portable(src, src_x, src_y, src_w, src_h, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2);
-}
+#define WARP_CALL src, src_x, src_y, src_w, src_h, width, height, inv, out_w, out_h, lut, plane0, plane1, plane2
+
+void swiftpose_warp_rgb_normalized(WARP_ARGS) { with_fma(warp_avx2)(WARP_CALL); }
+
+void swiftpose_warp_rgb_normalized_scalar(WARP_ARGS) { with_fma(warp_fma)(WARP_CALL); }
+
+void swiftpose_warp_rgb_normalized_portable(WARP_ARGS) { warp_portable(WARP_CALL); }
