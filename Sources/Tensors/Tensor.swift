@@ -23,8 +23,8 @@ public final class Tensor: @unchecked Sendable {
     /// The accumulated gradient of a leaf after `backward`, in the leaf's logical shape.
     public var grad: Tensor?
     /// Bumped by every public write (`assign`, `withUnsafeMutableBufferPointer`), so that cached
-    /// copies of a weight in a primitive's layout are refreshed after an optimizer step.
-    private(set) var version = 0
+    /// copies of a weight in a primitive's layout (and inference plans) can tell they are stale.
+    public internal(set) var version = 0
 
     /// Number of elements.
     public var count: Int { storage.count }
@@ -37,6 +37,14 @@ public final class Tensor: @unchecked Sendable {
         self.shape = shape
         self.layout = layout
         storage = Storage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor over existing memory (an fp32 inference activation's), sharing it.
+    init(sharing storage: Storage, shape: [Int], layout: Layout) {
+        precondition(storage.count == shape.reduce(1, *), "Tensor: \(storage.count) floats for shape \(shape)")
+        self.shape = shape
+        self.layout = layout
+        self.storage = storage
     }
 
     /// A tensor filled with `value`.

@@ -11,15 +11,18 @@ struct Bench: ParsableCommand {
         discussion: """
             Prints a header (CPU, threads, oneDNN version) and one line per case: median and p90 time over \
             the timed runs after warm-up, images/s, convolution GFLOP/s, and the peak resident memory. \
-            Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS.
+            Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS. \
+            --engine chooses the inference cases' forward pass (training always runs the plain ops).
 
             Example:
-              swiftpose bench --model res50 --batch 32 --runs 5
+              swiftpose bench --model res50 --batch 32 --runs 5 --case inference --engine fused-bf16
             """)
 
     enum Case: String, ExpressibleByArgument, CaseIterable { case all, inference, training }
 
     @OptionGroup var model: ModelArguments
+
+    @OptionGroup var engine: EngineArguments
 
     @Option(help: "Batch size of the batched cases.")
     var batch: Int = 32
@@ -49,11 +52,12 @@ struct Bench: ParsableCommand {
         net.initializeWeights(seed: 0)
         print(benchmarkHeader())
         if which != .training {
+            let forward = net.inferenceForward(engine: engine.engine)
             for n in [1, batch] {
-                net.eval()
                 let x = randomInput(n)
-                let r = measure { _ = Tape.withoutGrad { net(x) } }
-                print(r.line(name: "inference \(try model.parsedName())", batch: n, height: height, width: width))
+                let r = measure { _ = forward(x) }
+                print(r.line(name: "inference \(try model.parsedName())", batch: n, height: height, width: width,
+                             engine: engine.engine.rawValue))
             }
         }
         if which != .inference {
@@ -65,7 +69,8 @@ struct Bench: ParsableCommand {
                 net.zeroGrad()
                 backward(mseLoss(net(x), target))
             }
-            print(r.line(name: "training fwd+bwd \(try model.parsedName())", batch: batch, height: height, width: width))
+            print(r.line(name: "training fwd+bwd \(try model.parsedName())", batch: batch, height: height, width: width,
+                         engine: "plain"))
         }
         print(String(format: "peak RSS %.0f MiB", peakResidentMiB()))
     }
@@ -100,9 +105,10 @@ struct BenchResult {
     var median: Double { seconds[seconds.count / 2] }
     var p90: Double { seconds[min(seconds.count - 1, Int((Double(seconds.count) * 0.9).rounded(.up)) - 1)] }
 
-    func line(name: String, batch: Int, height: Int, width: Int) -> String {
-        String(format: "%@ N=%d %dx%d fp32 median %.1f ms p90 %.1f ms (n=%d) %.2f img/s %.0f GFLOP/s",
-               name, batch, height, width, median * 1e3, p90 * 1e3, seconds.count,
+    /// One result line; `engine` is `plain`, `fused` or `fused-bf16` (fp32 unless it says bf16).
+    func line(name: String, batch: Int, height: Int, width: Int, engine: String) -> String {
+        String(format: "%@ N=%d %dx%d %@ median %.1f ms p90 %.1f ms (n=%d) %.2f img/s %.0f GFLOP/s",
+               name, batch, height, width, engine, median * 1e3, p90 * 1e3, seconds.count,
                Double(batch) / median, flopsPerRun / median / 1e9)
     }
 }

@@ -21,6 +21,8 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var model: ModelArguments
 
+    @OptionGroup var engine: EngineArguments
+
     @Option(help: "Weights (.safetensors; a training checkpoint works too).")
     var weights: String
 
@@ -111,7 +113,7 @@ struct Predict: ParsableCommand {
             codec: MSRAHeatmapCodec(inputSize: size, heatmapSize: GridSize(width: size.width / 4, height: size.height / 4),
                                     sigma: 2, metainfo: .coco),
             normalization: InputNormalization(bgr: colorOrder == "bgr"), flipTest: flip, batchSize: 8)
-        let predicted = try evaluator.predict(persons: persons, predictBatch: heatmapPredictor(net, inputSize: size))
+        let predicted = try evaluator.predict(persons: persons, predictBatch: heatmapPredictor(net, inputSize: size, engine: engine.engine))
         let output = zip(personBoxes, predicted.predictions).map { box, p in
             Prediction(image: box.image, bbox: box.bbox, score: p.score, keypoints: p.keypoints)
         }
