@@ -1,6 +1,7 @@
 // `swiftpose bench`: inference and training throughput of a model on this machine (prints, never asserts).
 import ArgumentParser
 import Foundation
+import Keypoints
 import NN
 import PoseModels
 import Tensors
@@ -27,11 +28,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Batch size of the batched cases.")
     var batch: Int = 32
 
-    @Option(help: "Input height.")
-    var height: Int = 256
-
-    @Option(help: "Input width.")
-    var width: Int = 192
+    @Option(help: "Network input size, WxH (multiples of 32).")
+    var inputSize: String = "192x256"
 
     @Option(help: "Timed runs per case.")
     var runs: Int = 5
@@ -44,8 +42,13 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
-        guard height % 32 == 0, width % 32 == 0 else { throw ValidationError("--height and --width must be divisible by 32") }
+        guard parseInputSize(inputSize) != nil else {
+            throw ValidationError("--input-size \(inputSize): expected WxH with multiples of 32, e.g. 192x256")
+        }
     }
+
+    var height: Int { parseInputSize(inputSize)!.height }
+    var width: Int { parseInputSize(inputSize)!.width }
 
     func run() throws {
         let net = try model.makeModel()

@@ -62,11 +62,7 @@ struct Predict: ParsableCommand {
         guard parsedInputSize() != nil else { throw ValidationError("--input-size \(inputSize): expected WxH with multiples of 32, e.g. 192x256") }
     }
 
-    func parsedInputSize() -> GridSize? {
-        let parts = inputSize.split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 > 0 && $0 % 32 == 0 }) else { return nil }
-        return GridSize(width: parts[0], height: parts[1])
-    }
+    func parsedInputSize() -> GridSize? { parseInputSize(inputSize) }
 
     func imagePaths() throws -> [String] {
         var paths = images

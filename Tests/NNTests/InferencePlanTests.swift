@@ -9,10 +9,14 @@ import Tensors
 /// γ 0.8…1.2), so a wrong fold or a missing bias shows.
 @Suite("InferencePlan matches the plain eval forward")
 struct InferencePlanTests {
-    static let models = ["res18", "res18_3", "res18_4"]
+    /// res18 (SimpleBaseline), res18_3 and res18_4 (multi-scale) at full width; res50 (bottleneck blocks, with
+    /// the sum post-op on conv3) and res50_3 narrowed to base width 16 and 64 head channels to stay fast.
+    static let models = ["res18", "res18_3", "res18_4", "res50", "res50_3"]
 
     static func model(_ name: String) throws -> PoseNet {
-        let model = PoseNet(name: try ModelName(parsing: name))
+        let parsed = try ModelName(parsing: name)
+        let options = parsed.depth == 50 ? ModelOptions(baseWidth: 16, headChannels: 64) : ModelOptions()
+        let model = PoseNet(name: parsed, options: options)
         try model.loadStateDict(counterStateDict(shapes: model.stateShapes()), file: "counter weights")
         model.eval()
         return model
