@@ -22,8 +22,9 @@ public final class Tensor: @unchecked Sendable {
     public var requiresGrad = false
     /// The accumulated gradient of a leaf after `backward`, in the leaf's logical shape.
     public var grad: Tensor?
-    /// Bumped by every public write (`assign`, `withUnsafeMutableBufferPointer`), so that cached
-    /// copies of a weight in a primitive's layout (and inference plans) can tell they are stale.
+    /// Bumped by every public write (`assign`, `withUnsafeMutableBufferPointer`) and by training-mode
+    /// `batchNorm2d` on its running statistics, so that cached copies of a weight in a primitive's layout
+    /// and `InferencePlan`s can tell they are stale.
     public internal(set) var version = 0
 
     /// Number of elements.
