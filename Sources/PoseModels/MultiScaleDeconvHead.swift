@@ -53,17 +53,26 @@ public final class MultiScaleDeconvHead: Module {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        forward(x, block: { deconvLayers.blocks[$0]($1) }, head: { heads[$0]($1) },
+                concat: { concatChannels([$0, $1]) })
+    }
+
+    /// The head's wiring over any feature representation (the module's tensors, or the fused inference
+    /// path's activations): `block(i, f)` runs deconv block i, `head(k, f)` prediction k, `concat(f, p)`
+    /// appends a prediction's channels to the feature. Upsampling and averaging are the tensor ops.
+    func forward<Feature>(_ x: Feature, block: (Int, Feature) -> Feature, head: (Int, Feature) -> Tensor,
+                          concat: (Feature, Tensor) -> Feature) -> Tensor {
         var predictions: [Tensor] = []
         var feature = x
         if hasHead[0] {
-            predictions.append(heads[0](feature))
-            feature = concatChannels([feature, predictions[predictions.count - 1]])
+            predictions.append(head(0, feature))
+            feature = concat(feature, predictions[predictions.count - 1])
         }
         for s in 1...3 {
-            feature = deconvLayers.blocks[s - 1](feature)
+            feature = block(s - 1, feature)
             if hasHead[s] {
-                predictions.append(heads[predictions.count](feature))
-                if s < 3 { feature = concatChannels([feature, predictions[predictions.count - 1]]) }
+                predictions.append(head(predictions.count, feature))
+                if s < 3 { feature = concat(feature, predictions[predictions.count - 1]) }
             }
         }
         let resized = predictions.enumerated().map { k, p in

@@ -6,6 +6,9 @@ import Tensors
 /// A residual block: `relu(body(x) + shortcut(x))`.
 protocol ResidualBlock: Module {
     func callAsFunction(_ x: Tensor) -> Tensor
+    /// The body's Conv → BN pairs in order (ReLU after each but the last, which the residual add follows).
+    var body: [(conv: Conv2d, bn: BatchNorm2d)] { get }
+    var downsample: Downsample? { get }
 }
 
 /// The 1×1 projection shortcut (`downsample.0` conv, `downsample.1` BN) of a block that changes shape.
@@ -40,6 +43,8 @@ final class BasicBlock: Module, ResidualBlock {
         self.downsample = downsample
     }
 
+    var body: [(conv: Conv2d, bn: BatchNorm2d)] { [(conv1, bn1), (conv2, bn2)] }
+
     func callAsFunction(_ x: Tensor) -> Tensor {
         let out = bn2(conv2(bn1(conv1(x), relu: true)))
         return relu(add(out, downsample?(x) ?? x))
@@ -69,6 +74,8 @@ final class Bottleneck: Module, ResidualBlock {
         bn3 = BatchNorm2d(planes * Self.expansion)
         self.downsample = downsample
     }
+
+    var body: [(conv: Conv2d, bn: BatchNorm2d)] { [(conv1, bn1), (conv2, bn2), (conv3, bn3)] }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         let out = bn3(conv3(bn2(conv2(bn1(conv1(x), relu: true)), relu: true)))

@@ -23,9 +23,10 @@ public final class Tensor: @unchecked Sendable {
     public var requiresGrad = false
     /// The accumulated gradient of a leaf after `backward`, in the leaf's logical shape.
     public var grad: Tensor?
-    /// Bumped by every public write (`assign`, `withUnsafeMutableBufferPointer`), so that cached
-    /// copies of a weight in a primitive's layout are refreshed after an optimizer step.
-    private(set) var version = 0
+    /// Bumped by every public write (`assign`, `withUnsafeMutableBufferPointer`) and by training-mode
+    /// `batchNorm2d` on its running statistics, so that cached copies of a weight in a primitive's layout
+    /// and `InferencePlan`s can tell they are stale.
+    public internal(set) var version = 0
     /// Unique for the life of the process (unlike the object's address, never reused): the tape names
     /// tensors by it without keeping them alive.
     let id = nextTensorID()
@@ -41,6 +42,14 @@ public final class Tensor: @unchecked Sendable {
         self.shape = shape
         self.layout = layout
         storage = Storage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor over existing memory (an fp32 inference activation's), sharing it.
+    init(sharing storage: Storage, shape: [Int], layout: Layout) {
+        precondition(storage.count == shape.reduce(1, *), "Tensor: \(storage.count) floats for shape \(shape)")
+        self.shape = shape
+        self.layout = layout
+        self.storage = storage
     }
 
     /// A tensor filled with `value`.

@@ -30,11 +30,12 @@ extension TrainConfig {
 }
 
 /// The network as the evaluator's closure: normalised images [N, 3, H, W] → heatmaps [N, K, h, w],
-/// in eval mode without recording a tape.
-public func heatmapPredictor(_ model: PoseNet, inputSize: GridSize) -> (EvalBatch) throws -> [Float] {
-    { batch in
-        model.eval()
+/// in eval mode without recording a tape, through `engine` (the fused ones fold the weights once, here).
+public func heatmapPredictor(_ model: PoseNet, inputSize: GridSize,
+                             engine: InferenceEngine = .plain) -> (EvalBatch) throws -> [Float] {
+    let forward = model.inferenceForward(engine: engine)
+    return { batch in
         let x = Tensor(shape: [batch.count, 3, inputSize.height, inputSize.width], values: batch.images)
-        return Tape.withoutGrad { model(x).toArray() }
+        return forward(x).toArray()
     }
 }

@@ -1,6 +1,7 @@
 // `swiftpose bench`: inference and training throughput of a model on this machine (prints, never asserts).
 import ArgumentParser
 import Foundation
+import Keypoints
 import NN
 import PoseModels
 import Tensors
@@ -11,24 +12,24 @@ struct Bench: ParsableCommand {
         discussion: """
             Prints a header (CPU, threads, oneDNN version) and one line per case: median and p90 time over \
             the timed runs after warm-up, images/s, convolution GFLOP/s, and the peak resident memory. \
-            Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS.
+            Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS. \
+            --engine chooses the inference cases' forward pass (training always runs the plain ops).
 
             Example:
-              swiftpose bench --model res50 --batch 32 --runs 5
+              swiftpose bench --model res50 --batch 32 --runs 5 --case inference --engine fused-bf16
             """)
 
     enum Case: String, ExpressibleByArgument, CaseIterable { case all, inference, training }
 
     @OptionGroup var model: ModelArguments
 
+    @OptionGroup var engine: EngineArguments
+
     @Option(help: "Batch size of the batched cases.")
     var batch: Int = 32
 
-    @Option(help: "Input height.")
-    var height: Int = 256
-
-    @Option(help: "Input width.")
-    var width: Int = 192
+    @Option(help: "Network input size, WxH (multiples of 32).")
+    var inputSize: String = "192x256"
 
     @Option(help: "Timed runs per case.")
     var runs: Int = 5
@@ -41,19 +42,25 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
-        guard height % 32 == 0, width % 32 == 0 else { throw ValidationError("--height and --width must be divisible by 32") }
+        guard parseInputSize(inputSize) != nil else {
+            throw ValidationError("--input-size \(inputSize): expected WxH with multiples of 32, e.g. 192x256")
+        }
     }
+
+    var height: Int { parseInputSize(inputSize)!.height }
+    var width: Int { parseInputSize(inputSize)!.width }
 
     func run() throws {
         let net = try model.makeModel()
         net.initializeWeights(seed: 0)
         print(benchmarkHeader())
         if which != .training {
+            let forward = net.inferenceForward(engine: engine.engine)
             for n in [1, batch] {
-                net.eval()
                 let x = randomInput(n)
-                let r = measure { _ = Tape.withoutGrad { net(x) } }
-                print(r.line(name: "inference \(try model.parsedName())", batch: n, height: height, width: width))
+                let r = measure { _ = forward(x) }
+                print(r.line(name: "inference \(try model.parsedName())", batch: n, height: height, width: width,
+                             engine: engine.engine.rawValue))
             }
         }
         if which != .inference {
@@ -65,7 +72,8 @@ struct Bench: ParsableCommand {
                 net.zeroGrad()
                 backward(mseLoss(net(x), target))
             }
-            print(r.line(name: "training fwd+bwd \(try model.parsedName())", batch: batch, height: height, width: width))
+            print(r.line(name: "training fwd+bwd \(try model.parsedName())", batch: batch, height: height, width: width,
+                         engine: "plain"))
         }
         print(String(format: "peak RSS %.0f MiB", peakResidentMiB()))
     }
@@ -100,9 +108,10 @@ struct BenchResult {
     var median: Double { seconds[seconds.count / 2] }
     var p90: Double { seconds[min(seconds.count - 1, Int((Double(seconds.count) * 0.9).rounded(.up)) - 1)] }
 
-    func line(name: String, batch: Int, height: Int, width: Int) -> String {
-        String(format: "%@ N=%d %dx%d fp32 median %.1f ms p90 %.1f ms (n=%d) %.2f img/s %.0f GFLOP/s",
-               name, batch, height, width, median * 1e3, p90 * 1e3, seconds.count,
+    /// One result line; `engine` is `plain`, `fused` or `fused-bf16` (fp32 unless it says bf16).
+    func line(name: String, batch: Int, height: Int, width: Int, engine: String) -> String {
+        String(format: "%@ N=%d %dx%d %@ median %.1f ms p90 %.1f ms (n=%d) %.2f img/s %.0f GFLOP/s",
+               name, batch, height, width, engine, median * 1e3, p90 * 1e3, seconds.count,
                Double(batch) / median, flopsPerRun / median / 1e9)
     }
 }

@@ -22,6 +22,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Config (YAML) giving the model, input size and test settings.")
     var config: String
 
+    @OptionGroup var engine: EngineArguments
+
     @Option(help: "Weights: .safetensors with PyTorch state_dict names (a training checkpoint works too).")
     var weights: String
 
@@ -69,7 +71,7 @@ struct Eval: ParsableCommand {
         let progress = ProgressLine(label: "eval")
         let evaluation = try evaluator.evaluate(
             dataset: dataset, boxes: source, progress: { progress.update(done: $0.done, total: $0.total, elapsed: $0.elapsed) },
-            predictBatch: heatmapPredictor(model, inputSize: cfg.codec.inputSize))
+            predictBatch: heatmapPredictor(model, inputSize: cfg.codec.inputSize, engine: engine.engine))
         progress.finish()
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -80,7 +82,8 @@ struct Eval: ParsableCommand {
             let images = try EvalReport.renderPredictions(evaluation, dataset: dataset)
             let trainingLog = try log.map { try TrainingLog.load(from: URL(fileURLWithPath: $0)) }
             let settings = [("model", cfg.model.name), ("weights", weights), ("split", split),
-                            ("boxes", source.description), ("flip test", "\(evaluator.flipTest)")]
+                            ("boxes", source.description), ("flip test", "\(evaluator.flipTest)"),
+                            ("engine", engine.engine.rawValue)]
             try EvalReport(evaluation: evaluation, settings: settings, images: images, trainingLog: trainingLog)
                 .write(to: folder.appendingPathComponent("report.html"))
         }

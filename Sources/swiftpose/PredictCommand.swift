@@ -21,6 +21,8 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var model: ModelArguments
 
+    @OptionGroup var engine: EngineArguments
+
     @Option(help: "Weights (.safetensors; a training checkpoint works too).")
     var weights: String
 
@@ -60,11 +62,7 @@ struct Predict: ParsableCommand {
         guard parsedInputSize() != nil else { throw ValidationError("--input-size \(inputSize): expected WxH with multiples of 32, e.g. 192x256") }
     }
 
-    func parsedInputSize() -> GridSize? {
-        let parts = inputSize.split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 > 0 && $0 % 32 == 0 }) else { return nil }
-        return GridSize(width: parts[0], height: parts[1])
-    }
+    func parsedInputSize() -> GridSize? { parseInputSize(inputSize) }
 
     func imagePaths() throws -> [String] {
         var paths = images
@@ -111,7 +109,7 @@ struct Predict: ParsableCommand {
             codec: MSRAHeatmapCodec(inputSize: size, heatmapSize: GridSize(width: size.width / 4, height: size.height / 4),
                                     sigma: 2, metainfo: .coco),
             normalization: InputNormalization(bgr: colorOrder == "bgr"), flipTest: flip, batchSize: 8)
-        let predicted = try evaluator.predict(persons: persons, predictBatch: heatmapPredictor(net, inputSize: size))
+        let predicted = try evaluator.predict(persons: persons, predictBatch: heatmapPredictor(net, inputSize: size, engine: engine.engine))
         let output = zip(personBoxes, predicted.predictions).map { box, p in
             Prediction(image: box.image, bbox: box.bbox, score: p.score, keypoints: p.keypoints)
         }

@@ -31,6 +31,8 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
             rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
         }
+        runningMean.version += 1  // inference plans folded from the old statistics are stale
+        runningVar.version += 1
     } else {
         y = batchNorm2dForwardInference(x, weight, bias, mean: runningMean, variance: runningVar, eps: eps,
                                         fuseReLU: fuseReLU)

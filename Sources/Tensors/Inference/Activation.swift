@@ -1,0 +1,57 @@
+// Activations of the inference-only path: logical shape NCHW (PyTorch's), stored NHWC, with fp32 or bf16
+// elements. No tape, no gradients: the fused ops in this folder read and write them, and `Tensor` values
+// go in and out at the edges (`Activation(tensor, precision:)`, `tensor()`).
+import CDNNL
+
+/// The element type of inference activations and convolution weights (accumulation is always fp32).
+public enum InferencePrecision: String, Sendable, CaseIterable {
+    case fp32, bf16
+
+    var dataType: dnnl_data_type_t { self == .fp32 ? dnnl_f32 : dnnl_bf16 }
+    var byteWidth: Int { self == .fp32 ? 4 : 2 }
+}
+
+/// An NHWC activation [N, C, H, W] of `precision` elements; fp32 ones share memory with `Tensor`s.
+public final class Activation: @unchecked Sendable {
+    public let shape: [Int]
+    public let precision: InferencePrecision
+    let storage: Storage
+
+    var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(storage.pointer) }
+    var elementCount: Int { shape.reduce(1, *) }
+    /// The oneDNN description of the stored memory (NHWC, `precision`).
+    var desc: dnnl_memory_desc_t { memoryDesc(shape, dnnl_acdb, precision.dataType) }
+
+    /// An activation whose memory is not initialised (ops overwrite every element).
+    init(uninitialized shape: [Int], precision: InferencePrecision) {
+        precondition(shape.count == 4, "Activation: shape \(shape) is not 4-D")
+        self.shape = shape
+        self.precision = precision
+        storage = Storage(count: (shape.reduce(1, *) * precision.byteWidth + 3) / 4)
+    }
+
+    private init(sharing storage: Storage, shape: [Int]) {
+        self.shape = shape
+        precision = .fp32
+        self.storage = storage
+    }
+
+    /// `tensor` (4-D, any layout) in NHWC `precision`; shares the tensor's memory when it is channelsLast fp32.
+    public convenience init(_ tensor: Tensor, precision: InferencePrecision) {
+        precondition(tensor.shape.count == 4, "Activation: tensor of shape \(tensor.shape) is not 4-D")
+        if precision == .fp32 && tensor.layout == .channelsLast {
+            self.init(sharing: tensor.storage, shape: tensor.shape)
+            return
+        }
+        self.init(uninitialized: tensor.shape, precision: precision)
+        reorder(from: memoryDesc(of: tensor), tensor.raw, to: desc, raw)
+    }
+
+    /// The values as a channelsLast fp32 tensor (sharing this memory when fp32, converted from bf16).
+    public func tensor() -> Tensor {
+        if precision == .fp32 { return Tensor(sharing: storage, shape: shape, layout: .channelsLast) }
+        let out = Tensor(uninitialized: shape, layout: .channelsLast)
+        reorder(from: desc, raw, to: memoryDesc(of: out), out.raw)
+        return out
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+/// `bench` prints (never asserts): what is pinned is that every engine runs and says which one it was.
+@Suite("bench command")
+struct BenchCommandTests {
+    @Test("bench --engine runs each inference path and names it in its lines; an unknown engine is an error")
+    func engines() throws {
+        for engine in ["plain", "fused", "fused-bf16"] {
+            let run = try SwiftPoseRun(["bench", "--model", "res18", "--batch", "2", "--input-size", "64x64",
+                                        "--runs", "1", "--warmup", "0", "--case", "inference", "--engine", engine])
+            if engine == "fused-bf16" && run.stderr.contains("avx512_bf16") {
+                print("skipped bench --engine fused-bf16: \(run.stderr)")
+                continue
+            }
+            #expect(run.status == 0, "\(engine): \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n").filter { $0.hasPrefix("inference res18") }
+            #expect(lines.count == 2 && lines.allSatisfy { $0.contains(" \(engine) median ") }, "\(run.stdout)")
+        }
+        let bad = try SwiftPoseRun(["bench", "--model", "res18", "--engine", "fp16"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("fused-bf16"), "\(bad.stderr)")
+    }
+}
