@@ -33,26 +33,44 @@ public protocol ImageSource: Sendable {
     var height: Int { get }
     /// The pixels of `rect` (inside the image) as an RGB image of `rect`'s size, mirrored left-right when
     /// `mirrored` (then equal to the mirrored image's pixels at `rect.mirrored(imageWidth: width)`).
+    /// The bytes are written into `storage` (resized), which the caller may keep and pass again once the
+    /// returned image is gone: a loader thread then decodes every sample into the same memory.
     /// - Throws: `ImageError` naming the file when its data cannot be decoded.
-    func pixels(in rect: PixelRect, mirrored: Bool) throws -> Image
+    func pixels(in rect: PixelRect, mirrored: Bool, reusing storage: inout [UInt8]) throws -> Image
 }
 
 extension ImageSource {
+    /// The pixels of `rect`, mirrored left-right when `mirrored`, in new memory.
+    public func pixels(in rect: PixelRect, mirrored: Bool) throws -> Image {
+        var storage: [UInt8] = []
+        return try pixels(in: rect, mirrored: mirrored, reusing: &storage)
+    }
+
     /// The pixels of `rect`, not mirrored.
     public func pixels(in rect: PixelRect) throws -> Image { try pixels(in: rect, mirrored: false) }
 }
 
+/// Resizes `storage` to `count` bytes keeping its memory when it is large enough (the contents are
+/// overwritten by the caller) and lets `body` fill them.
+private func overwrite(_ storage: inout [UInt8], count: Int, _ body: (UnsafeMutablePointer<UInt8>) throws -> Void) rethrows {
+    if storage.count != count {
+        storage.removeAll(keepingCapacity: true)
+        storage.append(contentsOf: repeatElement(0, count: count))
+    }
+    try storage.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
+}
+
 extension Image: ImageSource {
-    public func pixels(in rect: PixelRect, mirrored: Bool) -> Image {
+    public func pixels(in rect: PixelRect, mirrored: Bool, reusing storage: inout [UInt8]) -> Image {
         if rect == PixelRect(x: 0, y: 0, width: width, height: height) && !mirrored { return self }
         precondition(rect.x >= 0 && rect.y >= 0 && rect.x + rect.width <= width && rect.y + rect.height <= height,
                      "Image.pixels(in:): \(rect) outside \(width)x\(height)")
         let c = channels, w = max(rect.width, 0), h = max(rect.height, 0)
         let rowBytes = w * c
-        let out = [UInt8](unsafeUninitializedCapacity: rowBytes * h) { dst, count in
+        overwrite(&storage, count: rowBytes * h) { dst in
             pixels.withUnsafeBufferPointer { src in
                 for r in 0..<h {
-                    let from = src.baseAddress! + ((rect.y + r) * width + rect.x) * c, to = dst.baseAddress! + r * rowBytes
+                    let from = src.baseAddress! + ((rect.y + r) * width + rect.x) * c, to = dst + r * rowBytes
                     if !mirrored {
                         to.update(from: from, count: rowBytes)
                         continue
@@ -62,9 +80,14 @@ extension Image: ImageSource {
                     }
                 }
             }
-            count = rowBytes * h
         }
-        return Image(width: w, height: h, channels: c, pixels: out)
+        return Image(width: w, height: h, channels: c, pixels: storage)
+    }
+
+    /// The pixels of `rect`, mirrored left-right when `mirrored`, in new memory.
+    public func pixels(in rect: PixelRect, mirrored: Bool) -> Image {
+        var storage: [UInt8] = []
+        return pixels(in: rect, mirrored: mirrored, reusing: &storage)
     }
 
     /// The pixels of `rect`, not mirrored.
@@ -100,22 +123,22 @@ public struct JPEGFile: ImageSource {
         self.cmyk = info.cmyk != 0
     }
 
-    public func pixels(in rect: PixelRect, mirrored: Bool) throws -> Image {
-        if cmyk { return try decodeImage(data: data, name: name).pixels(in: rect, mirrored: mirrored) }
+    public func pixels(in rect: PixelRect, mirrored: Bool, reusing storage: inout [UInt8]) throws -> Image {
+        if cmyk {
+            return try decodeImage(data: data, name: name).pixels(in: rect, mirrored: mirrored, reusing: &storage)
+        }
         let w = max(rect.width, 0), h = max(rect.height, 0)
         var message = [CChar](repeating: 0, count: 256)
         var status: Int32 = 0
-        // Every byte is written by the decoder on success; on failure the array is dropped.
-        let pixels = [UInt8](unsafeUninitializedCapacity: w * h * 3) { out, count in
+        overwrite(&storage, count: w * h * 3) { out in
             status = data.withUnsafeBytes { raw in
                 swiftpose_jpeg_decode_region(raw.bindMemory(to: UInt8.self).baseAddress, raw.count,
                                              Int32(rect.x), Int32(rect.y), Int32(w), Int32(h), mirrored ? 1 : 0,
-                                             out.baseAddress, &message, message.count)
+                                             out, &message, message.count)
             }
-            count = w * h * 3
         }
         guard status == 0 else { throw ImageError.corruptJPEG(name: name, detail: String(cString: message)) }
-        return Image(width: w, height: h, pixels: pixels)
+        return Image(width: w, height: h, pixels: storage)
     }
 }
 
@@ -131,7 +154,29 @@ public func openImage(at url: URL) throws -> any ImageSource {
 /// The pixels a crop reads from `source`, as a window of the (possibly mirrored) image: `rect` is in the
 /// coordinates of the image the crop sees, which is `source` mirrored left-right when `flipped`
 /// (SimpleBaseline flips the whole image, `img[:, ::-1]`, before cropping).
-public func cropWindow(of source: any ImageSource, reading rect: PixelRect, flipped: Bool) throws -> ImageWindow {
-    let pixels = try source.pixels(in: flipped ? rect.mirrored(imageWidth: source.width) : rect, mirrored: flipped)
+/// `storage` as in `ImageSource.pixels(in:mirrored:reusing:)`.
+public func cropWindow(of source: any ImageSource, reading rect: PixelRect, flipped: Bool,
+                       reusing storage: inout [UInt8]) throws -> ImageWindow {
+    let pixels = try source.pixels(in: flipped ? rect.mirrored(imageWidth: source.width) : rect, mirrored: flipped,
+                                   reusing: &storage)
     return ImageWindow(pixels: pixels, x: rect.x, y: rect.y, imageWidth: source.width, imageHeight: source.height)
+}
+
+/// `cropWindow` in new memory.
+public func cropWindow(of source: any ImageSource, reading rect: PixelRect, flipped: Bool) throws -> ImageWindow {
+    var storage: [UInt8] = []
+    return try cropWindow(of: source, reading: rect, flipped: flipped, reusing: &storage)
+}
+
+/// The pixel memory a thread's crops decode into, kept between samples (kept in the thread's dictionary).
+final class CropScratch {
+    var bytes: [UInt8] = []
+
+    static var current: CropScratch {
+        let key = "SwiftPose.CropScratch"
+        if let scratch = Thread.current.threadDictionary[key] as? CropScratch { return scratch }
+        let scratch = CropScratch()
+        Thread.current.threadDictionary[key] = scratch
+        return scratch
+    }
 }

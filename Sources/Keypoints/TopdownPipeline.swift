@@ -96,7 +96,9 @@ public struct TopdownPipeline: Sendable {
         augmentation.apply(&state, metainfo: metainfo, aspectRatio: inputSize.aspectRatio, rng: &rng)
         let matrix = cropMatrix(center: state.center, scale: state.scale, rotation: state.rotation)
         let read = warpSourceRect(matrix, outputSize: inputSize, imageWidth: image.width, imageHeight: image.height)
-        let window = try cropWindow(of: image, reading: read, flipped: state.flipped)
+        // The crop's pixels go to this thread's scratch memory (free again once `window` is gone).
+        let scratch = CropScratch.current
+        let window = try cropWindow(of: image, reading: read, flipped: state.flipped, reusing: &scratch.bytes)
         warpAffineNormalized(window, matrix, outputSize: inputSize, normalization: normalization,
                              arithmetic: arithmetic, into: input)
         // Joints with visibility > 0 move into the crop; the others stay as they are (reference behaviour).
