@@ -7,22 +7,28 @@
 import CDNNL
 
 /// Batch normalisation with PyTorch semantics; one tape entry giving (dx, dγ, dβ).
-/// In training mode `runningMean` and `runningVar` are updated in place.
+/// In training mode `runningMean` and `runningVar` are updated in place. An NHWC input whose channel count
+/// is not a multiple of 16 runs on a zero-padded copy (`ChannelPadding`: oneDNN's NHWC kernel for such
+/// counts is 10–30× slower); `padChannels: false` runs it unpadded (tests compare the two).
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false) -> Tensor {
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false,
+                        padChannels: Bool = true) -> Tensor {
     let channels = x.shape[1]
     if fuseReLU && !training && Tape.needsRecord([x, weight, bias]) {
         // Eval-mode gradients (frozen BN) have no fused backward here: compose the two ops.
         return relu(batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                training: false, momentum: momentum, eps: eps))
+                                training: false, momentum: momentum, eps: eps, padChannels: padChannels))
     }
     precondition(x.shape.count == 4 && [weight, bias, runningMean, runningVar].allSatisfy { $0.shape == [channels] },
                  "batchNorm2d: input \(x.shape) with parameters of shape \(weight.shape)")
+    // Padding channels are zero in x, γ and β, so they normalise to zero and never mix with real channels.
+    let padding = ChannelPadding(channels: channels, enabled: padChannels && x.layout == .channelsLast)
+    let gamma = padding.pad(vector: weight, fill: 0), beta = padding.pad(vector: bias, fill: 0)
     let statistics: (mean: Tensor, variance: Tensor)
     let y: Tensor
     var workspace: Storage?
     if training {
-        (y, statistics, workspace) = batchNorm2dForwardTraining(x, weight, bias, eps: eps, fuseReLU: fuseReLU)
+        (y, statistics, workspace) = batchNorm2dForwardTraining(padding.pad(x), gamma, beta, eps: eps, fuseReLU: fuseReLU)
         let m = Float(x.shape[0] * x.shape[2] * x.shape[3])
         let unbiased = m > 1 ? m / (m - 1) : 1
         let rm = runningMean.pointer, rv = runningVar.pointer
@@ -32,15 +38,19 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased
         }
     } else {
-        y = batchNorm2dForwardInference(x, weight, bias, mean: runningMean, variance: runningVar, eps: eps,
-                                        fuseReLU: fuseReLU)
-        statistics = (runningMean.copy(), runningVar.copy())
+        statistics = (padding.pad(vector: runningMean, fill: 0), padding.pad(vector: runningVar, fill: 1))
+        y = batchNorm2dForwardInference(padding.pad(x), gamma, beta, mean: statistics.mean,
+                                        variance: statistics.variance, eps: eps, fuseReLU: fuseReLU)
     }
-    Tape.record(y, inputs: [x, weight, bias]) { dy in
-        batchNorm2dBackward(dy, x, weight, bias, mean: statistics.mean, variance: statistics.variance,
-                            globalStatistics: !training, eps: eps, workspace: workspace)
+    let output = padding.unpad(y)
+    Tape.record(output, inputs: [x, weight, bias]) { dy in
+        // The padded input is made again rather than kept: one copy instead of an activation's memory.
+        let grads = batchNorm2dBackward(padding.pad(dy), padding.pad(x), gamma, beta, mean: statistics.mean,
+                                        variance: statistics.variance, globalStatistics: !training, eps: eps,
+                                        workspace: workspace)
+        return [padding.unpad(grads[0]!), padding.unpad(vector: grads[1]!), padding.unpad(vector: grads[2]!)]
     }
-    return y
+    return output
 }
 
 private func flags(globalStatistics: Bool, fuseReLU: Bool) -> UInt32 {
