@@ -50,3 +50,42 @@ struct ChannelPaddingTests {
         }
     }
 }
+
+/// The deconvolution block as one op against the two ops composed (which the fixture tests pin to PyTorch).
+@Suite("conv_transpose2d + batch_norm fused")
+struct ConvTranspose2dBatchNorm2dTests {
+    @Test("equals batch_norm(conv_transpose2d) with 19 and 32 output channels, train and eval, ReLU or not, gradients and running statistics included",
+          arguments: [19, 32], [(true, false), (true, true), (false, false), (false, true)])
+    func fusedEqualsComposed(channels: Int, mode: (training: Bool, fuseReLU: Bool)) {
+        var random = TestRandom(seed: 11)
+        let x = random.tensor([2, 5, 3, 4]).withLayout(.channelsLast)
+        let w = random.tensor([5, channels, 4, 4])
+        let gamma = random.tensor([channels], 0.5, 1.5), beta = random.tensor([channels])
+        let mean0 = random.tensor([channels]), var0 = random.tensor([channels], 0.5, 2)
+        let upstream = random.tensor([2, channels, 6, 8])
+        func run(fused: Bool) -> [[Float]] {
+            let inputs = [x.copy(), w.copy(), gamma.copy(), beta.copy()]
+            for t in inputs { t.requiresGrad = true }
+            let rm = mean0.copy(), rv = var0.copy()
+            func block() -> Tensor {
+                fused
+                    ? convTranspose2dBatchNorm2d(inputs[0], inputs[1], stride: 2, padding: 1, normWeight: inputs[2],
+                                                 normBias: inputs[3], runningMean: rm, runningVar: rv,
+                                                 training: mode.training, fuseReLU: mode.fuseReLU)
+                    : batchNorm2d(convTranspose2d(inputs[0], inputs[1], stride: 2, padding: 1), weight: inputs[2],
+                                  bias: inputs[3], runningMean: rm, runningVar: rv, training: mode.training,
+                                  fuseReLU: mode.fuseReLU)
+            }
+            // Eval mode without a tape is inference, where the fused ReLU stays fused.
+            let inference = mode.training ? [] : Tape.withoutGrad { block().toArray() }
+            let y = block()
+            let output = y.toArray()
+            backward(y, gradient: upstream)
+            return [inference, output, rm.toArray(), rv.toArray()] + inputs.map { $0.grad!.toArray() }
+        }
+        let fused = run(fused: true), composed = run(fused: false)
+        for (k, (a, b)) in zip(fused, composed).enumerated() {
+            #expect(relativeError(a, b) < 1e-5, "inference, output, running mean, running var, dx, dw, dγ, dβ: entry \(k)")
+        }
+    }
+}

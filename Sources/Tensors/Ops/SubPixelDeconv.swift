@@ -47,36 +47,44 @@ struct SubPixelDeconv {
         }
     }
 
-    /// Copies each pixel's channel vector between phase (a, b) of the ×2 NHWC grid and an NHWC phase tensor.
-    func forEachPhasePixel(_ a: Int, _ b: Int, _ body: (_ grid: Int, _ phase: Int) -> Void) {
+    /// Calls `body(grid, phase)` with the offsets of each pixel's channel vector in phase (a, b) of the ×2 NHWC
+    /// grid (`gridChannels` floats per pixel) and in an NHWC phase tensor (C_out floats per pixel).
+    func forEachPhasePixel(_ a: Int, _ b: Int, gridChannels: Int, _ body: (_ grid: Int, _ phase: Int) -> Void) {
         let (n, h, w, c) = (input[0], input[2], input[3], weight[1])
         for image in 0..<n {
             for m in 0..<h {
                 for l in 0..<w {
                     let phase = ((image * h + m) * w + l) * c
-                    let grid = ((image * 2 * h + 2 * m + a) * 2 * w + 2 * l + b) * c
+                    let grid = ((image * 2 * h + 2 * m + a) * 2 * w + 2 * l + b) * gridChannels
                     body(grid, phase)
                 }
             }
         }
     }
 
-    func forward(_ x: Tensor, _ w: Tensor) -> Tensor {
+    /// The output [N, C_out, 2H, 2W] NHWC, or with `gridChannels` > C_out an NHWC [N, gridChannels, 2H, 2W]
+    /// whose channels C_out..<gridChannels are zero (the channel padding of a following op, see ChannelPadding).
+    func forward(_ x: Tensor, _ w: Tensor, gridChannels: Int? = nil) -> Tensor {
         let source = x.withLayout(.channelsLast)
-        let y = Tensor(uninitialized: output, layout: .channelsLast)
-        let c = weight[1]
+        let c = weight[1], stride = gridChannels ?? weight[1]
+        precondition(stride >= c, "SubPixelDeconv: \(stride) grid channels for \(c) output channels")
+        let y = Tensor(uninitialized: [output[0], stride, output[2], output[3]], layout: .channelsLast)
         for a in 0..<2 {
             for b in 0..<2 {
                 let phase = conv2dForward(source, phaseWeight(w, a, b), nil, phaseGeometry(a, b))
-                forEachPhasePixel(a, b) { grid, p in (y.pointer + grid).update(from: phase.pointer + p, count: c) }
+                forEachPhasePixel(a, b, gridChannels: stride) { grid, p in
+                    (y.pointer + grid).update(from: phase.pointer + p, count: c)
+                    (y.pointer + grid + c).update(repeating: 0, count: stride - c)
+                }
             }
         }
         return y
     }
 
-    /// Returns [dx, dw].
+    /// Returns [dx, dw]; `dy` may have padding channels after the C_out real ones (they are not read).
     func backward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
         let dy = dy.withLayout(.channelsLast)
+        defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
         let source = x.withLayout(.channelsLast)
         let (cin, cout) = (weight[0], weight[1])
         var dx: Tensor?
@@ -85,7 +93,9 @@ struct SubPixelDeconv {
             for b in 0..<2 {
                 let geometry = phaseGeometry(a, b)
                 let dPhase = Tensor(uninitialized: geometry.output, layout: .channelsLast)
-                forEachPhasePixel(a, b) { grid, p in (dPhase.pointer + p).update(from: dy.pointer + grid, count: cout) }
+                forEachPhasePixel(a, b, gridChannels: dy.shape[1]) { grid, p in
+                    (dPhase.pointer + p).update(from: dy.pointer + grid, count: cout)
+                }
                 let grads = conv2dBackward(dPhase, source, phaseWeight(w, a, b), geometry, needsInputGrad: needsInputGrad)
                 if let g = grads[0] { dx = dx.map { addNoGrad($0, g) } ?? g }
                 let gw = grads[1]!
