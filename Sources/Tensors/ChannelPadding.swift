@@ -22,12 +22,7 @@ struct ChannelPadding {
 
     /// The real channels of a padded [N, Cp, H, W] NHWC buffer, as a strided [N, C, H, W] description.
     private func realChannelsDesc(_ shape: [Int]) -> dnnl_memory_desc_t {
-        let (h, w) = (shape[2], shape[3])
-        var md = dnnl_memory_desc_t()
-        let dims = [shape[0], channels, h, w].map { Int64($0) }
-        let strides = [h * w * padded, 1, w * padded, padded].map { Int64($0) }
-        dnnlCheck(dnnl_memory_desc_init_by_strides(&md, 4, dims, dnnl_f32, strides), "padded channels desc \(shape)")
-        return md
+        channelSlice([shape[0], channels, shape[2], shape[3]], start: 0, totalChannels: padded, layout: .channelsLast).desc
     }
 
     /// `x` [N, C, H, W] (any layout) as a channelsLast [N, Cp, H, W] tensor with zero padding channels;

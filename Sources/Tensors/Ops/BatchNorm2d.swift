@@ -4,6 +4,8 @@
 // M = N·H·W. Eval: μ, σ² are the running statistics. oneDNN computes forward and backward.
 // With `fuseReLU` the op returns relu(y) in the same pass (oneDNN's fuse_norm_relu; the backward reads
 // the ReLU mask from the forward's workspace) — the unfused path stays for tests and eval-mode grads.
+// NHWC inputs whose C is not a multiple of 16 run on a zero-padded copy (ChannelPadding): oneDNN 2.6 has
+// no jit kernel for them (`nspc_bnorm:any`, 10–30× slower than `bnorm_jit` on the padded copy).
 import CDNNL
 
 /// Batch normalisation with PyTorch semantics; one tape entry giving (dx, dγ, dβ).

@@ -6,6 +6,7 @@
 // at ~170 GFLOP/s there (DESIGN §4); these NHWC convolutions run at full convolution speed and need no
 // activation reorders. Backward: de-interleave dy per phase, convolution backward-data (summed) and
 // backward-weights (scattered back into w).
+import CDNNL
 import Foundation
 
 /// The shapes of a sub-pixel deconvolution.
@@ -47,19 +48,12 @@ struct SubPixelDeconv {
         }
     }
 
-    /// Calls `body(grid, phase)` with the offsets of each pixel's channel vector in phase (a, b) of the ×2 NHWC
-    /// grid (`gridChannels` floats per pixel) and in an NHWC phase tensor (C_out floats per pixel).
-    func forEachPhasePixel(_ a: Int, _ b: Int, gridChannels: Int, _ body: (_ grid: Int, _ phase: Int) -> Void) {
-        let (n, h, w, c) = (input[0], input[2], input[3], weight[1])
-        for image in 0..<n {
-            for m in 0..<h {
-                for l in 0..<w {
-                    let phase = ((image * h + m) * w + l) * c
-                    let grid = ((image * 2 * h + 2 * m + a) * 2 * w + 2 * l + b) * gridChannels
-                    body(grid, phase)
-                }
-            }
-        }
+    /// Phase (a, b) of the ×2 NHWC grid [N, gridChannels, 2H, 2W] as a strided [N, C_out, H, W] descriptor and
+    /// the float offset of its first element: reorders interleave phases into the grid and back out.
+    func phaseSlice(_ a: Int, _ b: Int, gridChannels: Int) -> (desc: dnnl_memory_desc_t, offset: Int) {
+        let (h, w) = (input[2], input[3])
+        let strides = [4 * h * w * gridChannels, 1, 4 * w * gridChannels, 2 * gridChannels]
+        return (memoryDesc([input[0], weight[1], h, w], strides: strides), (a * 2 * w + b) * gridChannels)
     }
 
     /// The output [N, C_out, 2H, 2W] NHWC, or with `gridChannels` > C_out an NHWC [N, gridChannels, 2H, 2W]
@@ -72,11 +66,12 @@ struct SubPixelDeconv {
         for a in 0..<2 {
             for b in 0..<2 {
                 let phase = conv2dForward(source, phaseWeight(w, a, b), nil, phaseGeometry(a, b))
-                forEachPhasePixel(a, b, gridChannels: stride) { grid, p in
-                    (y.pointer + grid).update(from: phase.pointer + p, count: c)
-                    (y.pointer + grid + c).update(repeating: 0, count: stride - c)
-                }
+                let slice = phaseSlice(a, b, gridChannels: stride)
+                reorder(from: memoryDesc(of: phase), phase.raw, to: slice.desc, y.raw + 4 * slice.offset)
             }
+        }
+        if stride > c {
+            for pixel in 0..<(y.count / stride) { (y.pointer + pixel * stride + c).update(repeating: 0, count: stride - c) }
         }
         return y
     }
@@ -93,9 +88,8 @@ struct SubPixelDeconv {
             for b in 0..<2 {
                 let geometry = phaseGeometry(a, b)
                 let dPhase = Tensor(uninitialized: geometry.output, layout: .channelsLast)
-                forEachPhasePixel(a, b, gridChannels: dy.shape[1]) { grid, p in
-                    (dPhase.pointer + p).update(from: dy.pointer + grid, count: cout)
-                }
+                let slice = phaseSlice(a, b, gridChannels: dy.shape[1])
+                reorder(from: slice.desc, dy.raw + 4 * slice.offset, to: memoryDesc(of: dPhase), dPhase.raw)
                 let grads = conv2dBackward(dPhase, source, phaseWeight(w, a, b), geometry, needsInputGrad: needsInputGrad)
                 if let g = grads[0] { dx = dx.map { addNoGrad($0, g) } ?? g }
                 let gw = grads[1]!
