@@ -26,14 +26,19 @@ struct ChannelPadding {
     }
 
     /// `x` [N, C, H, W] (any layout) as a channelsLast [N, Cp, H, W] tensor with zero padding channels;
-    /// `x` itself when there is no padding.
-    func pad(_ x: Tensor) -> Tensor {
+    /// `x` itself when there is no padding. `zeroPadding: false` leaves the padding channels unset (finite or
+    /// not) for a per-channel op that only ever reads them to compute padding channels (it saves a pass that
+    /// misses the cache on every pixel).
+    func pad(_ x: Tensor, zeroPadding: Bool = true) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == channels, "ChannelPadding.pad: \(x.shape), C = \(channels)")
         if isIdentity { return x }
         let out = Tensor(uninitialized: [x.shape[0], padded, x.shape[2], x.shape[3]], layout: .channelsLast)
         reorder(from: memoryDesc(of: x), x.raw, to: realChannelsDesc(x.shape), out.raw)
-        let pixels = out.count / padded
-        for p in 0..<pixels { (out.pointer + p * padded + channels).update(repeating: 0, count: padded - channels) }
+        if zeroPadding {
+            for p in 0..<(out.count / padded) {
+                (out.pointer + p * padded + channels).update(repeating: 0, count: padded - channels)
+            }
+        }
         return out
     }
 

@@ -64,7 +64,9 @@ func batchNorm2dPadded(_ xp: Tensor, _ padding: ChannelPadding, weight: Tensor, 
                                         eps: eps, fuseReLU: fuseReLU)
     }
     return (padding.unpad(y), { dy in
-        let grads = batchNorm2dBackward(padding.pad(dy), xp, gamma, beta, mean: statistics.mean,
+        // dy's padding channels may hold anything: batch norm's backward keeps channels apart, so they only
+        // reach the padding channels of dxp, dγ and dβ, which nobody reads.
+        let grads = batchNorm2dBackward(padding.pad(dy, zeroPadding: false), xp, gamma, beta, mean: statistics.mean,
                                         variance: statistics.variance, globalStatistics: !training, eps: eps,
                                         workspace: workspace)
         return [grads[0]!, padding.unpad(vector: grads[1]!), padding.unpad(vector: grads[2]!)]
