@@ -28,6 +28,17 @@ public final class BatchNorm2d: Module {
                            training: isTraining, momentum: momentum, eps: eps, fuseReLU: relu)
     }
 
+    /// `self(deconv(x), relu:)` as one op (`convTranspose2dBatchNorm2d`: the same values, fewer copies for
+    /// channel counts that are not multiples of 16); a deconvolution with bias runs the two layers in turn.
+    public func callAsFunction(_ x: Tensor, after deconv: ConvTranspose2d, relu: Bool = false) -> Tensor {
+        guard deconv.bias == nil else { return self(deconv(x), relu: relu) }
+        if isTraining { numBatchesTracked.value += 1 }
+        return convTranspose2dBatchNorm2d(x, deconv.weight, stride: deconv.stride, padding: deconv.padding,
+                                          normWeight: weight, normBias: bias, runningMean: runningMean,
+                                          runningVar: runningVar, training: isTraining, momentum: momentum, eps: eps,
+                                          fuseReLU: relu)
+    }
+
     public override func visitState(_ visitor: StateVisitor) {
         visitor.visit("weight", .parameter(weight))
         visitor.visit("bias", .parameter(bias))

@@ -13,7 +13,7 @@ final class DeconvBlock: Module {
         bn = BatchNorm2d(outChannels)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { bn(deconv(x), relu: true) }
+    func callAsFunction(_ x: Tensor) -> Tensor { bn(x, after: deconv, relu: true) }
 }
 
 /// The `deconv_layers` Sequential of blocks.

@@ -63,6 +63,28 @@ func memoryDesc(of tensor: Tensor) -> dnnl_memory_desc_t {
     memoryDesc(tensor.shape, formatTag(rank: tensor.shape.count, tensor.layout))
 }
 
+/// A descriptor of `dims` with explicit element strides (a view into a larger buffer), float32 by default.
+func memoryDesc(_ dims: [Int], strides: [Int], _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&md, Int32(dims.count), dims.map { Int64($0) }, type,
+                                               strides.map { Int64($0) }), "memory_desc_init \(dims) \(strides)")
+    return md
+}
+
+/// Channels `start..<start + shape[1]` of a 4-D tensor [N, totalChannels, H, W] stored in `layout`, as a
+/// strided descriptor of `shape` and the float offset of its first element in the whole tensor's memory:
+/// reorders into and out of it concatenate, split and pad along channels.
+func channelSlice(_ shape: [Int], start: Int, totalChannels: Int,
+                  layout: Layout) -> (desc: dnnl_memory_desc_t, offset: Int) {
+    let (h, w) = (shape[2], shape[3])
+    switch layout {
+    case .channelsLast:
+        return (memoryDesc(shape, strides: [h * w * totalChannels, 1, w * totalChannels, totalChannels]), start)
+    case .contiguous:
+        return (memoryDesc(shape, strides: [totalChannels * h * w, h * w, w, 1]), start * h * w)
+    }
+}
+
 func memoryDescSize(_ md: dnnl_memory_desc_t) -> Int {
     var md = md
     return dnnl_memory_desc_get_size(&md)

@@ -15,8 +15,13 @@ struct Bench: ParsableCommand {
             Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS. \
             --engine chooses the inference cases' forward pass (training always runs the plain ops).
 
+            With --baseline, a second model is timed alternately with --model, run by run, and each case \
+            also prints the median of the per-run time ratios: on a shared machine whose speed drifts, this \
+            compares two models more reliably than two separate sessions.
+
             Example:
               swiftpose bench --model res50 --batch 32 --runs 5 --case inference --engine fused-bf16
+              swiftpose bench --model res50_3 --baseline res50 --case training --runs 5
             """)
 
     enum Case: String, ExpressibleByArgument, CaseIterable { case all, inference, training }
@@ -40,6 +45,9 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("case"), help: "Which cases: all, inference or training.")
     var which: Case = .all
 
+    @Option(help: "A second model name (same options) timed alternately with --model, for a time ratio.")
+    var baseline: String?
+
     func validate() throws {
         guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
         guard parseInputSize(inputSize) != nil else {
@@ -51,31 +59,45 @@ struct Bench: ParsableCommand {
     var width: Int { parseInputSize(inputSize)!.width }
 
     func run() throws {
-        let net = try model.makeModel()
-        net.initializeWeights(seed: 0)
+        var names = [try model.parsedName()]
+        if let baseline { names.append(try ModelName(parsing: baseline)) }
+        let nets = names.map { PoseNet(name: $0, options: model.options) }
+        for net in nets { net.initializeWeights(seed: 0) }
         print(benchmarkHeader())
         if which != .training {
-            let forward = net.inferenceForward(engine: engine.engine)
+            let forwards = nets.map { $0.inferenceForward(engine: engine.engine) }
             for n in [1, batch] {
                 let x = randomInput(n)
-                let r = measure { _ = forward(x) }
-                print(r.line(name: "inference \(try model.parsedName())", batch: n, height: height, width: width,
-                             engine: engine.engine.rawValue))
+                let results = measure(forwards.map { forward in { _ = forward(x) } })
+                report(results, names: names, case: "inference", batch: n, engine: engine.engine.rawValue)
             }
         }
         if which != .inference {
-            net.train()
-            net.requiresGrad(true)
+            for net in nets {
+                net.train()
+                net.requiresGrad(true)
+            }
             let x = randomInput(batch)
             let target = Tensor(zeros: [batch, model.joints, height / 4, width / 4])
-            let r = measure {
+            let results = measure(nets.map { net in {
                 net.zeroGrad()
                 backward(mseLoss(net(x), target))
-            }
-            print(r.line(name: "training fwd+bwd \(try model.parsedName())", batch: batch, height: height, width: width,
-                         engine: "plain"))
+            } })
+            report(results, names: names, case: "training fwd+bwd", batch: batch, engine: "plain")
         }
         print(String(format: "peak RSS %.0f MiB", peakResidentMiB()))
+    }
+
+    /// One line per model, then (with a baseline) the median over runs of time(model) / time(baseline).
+    func report(_ results: [BenchResult], names: [ModelName], case name: String, batch: Int, engine: String) {
+        for (result, modelName) in zip(results, names) {
+            print(result.line(name: "\(name) \(modelName)", batch: batch, height: height, width: width, engine: engine))
+        }
+        guard results.count == 2 else { return }
+        let ratios = zip(results[0].runs, results[1].runs).map { $0 / $1 }
+        print(String(format: "%@ N=%d time %@ / %@: median ratio %.3f (runs: %@)", name, batch,
+                     names[0].description, names[1].description, ratios.sorted()[ratios.count / 2],
+                     ratios.map { String(format: "%.3f", $0) }.joined(separator: " ")))
     }
 
     func randomInput(_ n: Int) -> Tensor {
@@ -87,23 +109,33 @@ struct Bench: ParsableCommand {
         return Tensor(shape: [n, 3, height, width], values: values)
     }
 
-    /// Times `body` `runs` times after `warmup` runs; returns per-run seconds and FLOPs per run.
-    func measure(_ body: () -> Void) -> BenchResult {
-        for _ in 0..<warmup { body() }
-        var times: [Double] = []
-        FlopCounter.reset()
-        for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    /// Times each body `runs` times after `warmup` runs each, alternating between the bodies run by run (so
+    /// that a machine whose speed drifts slows them alike); returns per-body seconds and FLOPs per run.
+    func measure(_ bodies: [() -> Void]) -> [BenchResult] {
+        for _ in 0..<warmup {
+            for body in bodies { body() }
         }
-        return BenchResult(seconds: times.sorted(), flopsPerRun: FlopCounter.count / Double(runs))
+        var times = [[Double]](repeating: [], count: bodies.count)
+        var flops = [Double](repeating: 0, count: bodies.count)
+        for _ in 0..<runs {
+            for (k, body) in bodies.enumerated() {
+                FlopCounter.reset()
+                let start = DispatchTime.now().uptimeNanoseconds
+                body()
+                times[k].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                flops[k] += FlopCounter.count
+            }
+        }
+        return zip(times, flops).map { BenchResult(runs: $0, flopsPerRun: $1 / Double(runs)) }
     }
 }
 
 struct BenchResult {
-    let seconds: [Double]
+    /// Seconds per run, in run order.
+    let runs: [Double]
     let flopsPerRun: Double
+
+    var seconds: [Double] { runs.sorted() }
 
     var median: Double { seconds[seconds.count / 2] }
     var p90: Double { seconds[min(seconds.count - 1, Int((Double(seconds.count) * 0.9).rounded(.up)) - 1)] }

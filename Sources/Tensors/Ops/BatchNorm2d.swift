@@ -4,26 +4,53 @@
 // M = N·H·W. Eval: μ, σ² are the running statistics. oneDNN computes forward and backward.
 // With `fuseReLU` the op returns relu(y) in the same pass (oneDNN's fuse_norm_relu; the backward reads
 // the ReLU mask from the forward's workspace) — the unfused path stays for tests and eval-mode grads.
+// NHWC inputs whose C is not a multiple of 16 run on a zero-padded copy (ChannelPadding): oneDNN 2.6 has
+// no jit kernel for them (`nspc_bnorm:any`, 10–30× slower than `bnorm_jit` on the padded copy).
 import CDNNL
 
 /// Batch normalisation with PyTorch semantics; one tape entry giving (dx, dγ, dβ).
-/// In training mode `runningMean` and `runningVar` are updated in place.
+/// In training mode `runningMean` and `runningVar` are updated in place. An NHWC input whose channel count
+/// is not a multiple of 16 runs on a zero-padded copy (`ChannelPadding`: oneDNN's NHWC kernel for such
+/// counts is 10–30× slower); `padChannels: false` runs it unpadded (tests compare the two).
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false) -> Tensor {
-    let channels = x.shape[1]
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false,
+                        padChannels: Bool = true) -> Tensor {
     if fuseReLU && !training && Tape.needsRecord([x, weight, bias]) {
         // Eval-mode gradients (frozen BN) have no fused backward here: compose the two ops.
         return relu(batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                training: false, momentum: momentum, eps: eps))
+                                training: false, momentum: momentum, eps: eps, padChannels: padChannels))
     }
-    precondition(x.shape.count == 4 && [weight, bias, runningMean, runningVar].allSatisfy { $0.shape == [channels] },
-                 "batchNorm2d: input \(x.shape) with parameters of shape \(weight.shape)")
+    precondition(x.shape.count == 4, "batchNorm2d: input \(x.shape) is not 4-D")
+    let padding = ChannelPadding(channels: x.shape[1], enabled: padChannels && x.layout == .channelsLast)
+    let (y, backward) = batchNorm2dPadded(padding.pad(x), padding, weight: weight, bias: bias,
+                                          runningMean: runningMean, runningVar: runningVar, training: training,
+                                          momentum: momentum, eps: eps, fuseReLU: fuseReLU)
+    Tape.record(y, inputs: [x, weight, bias]) { dy in
+        let grads = backward(dy)
+        return [padding.unpad(grads[0]), grads[1], grads[2]]
+    }
+    return y
+}
+
+/// Batch normalisation of `xp`, the channel-padded NHWC copy [N, Cp, H, W] of an input [N, C, H, W] (`padding`,
+/// zero padding channels; `xp` is the input itself when C needs none), with the C channels' parameters. Returns
+/// y [N, C, H, W] and the backward from dy [N, C, H, W] to [dxp [N, Cp, H, W], dγ [C], dβ [C]]; updates the
+/// running statistics in training mode. Padding channels have γ = β = 0, so they normalise to zero and never
+/// mix with the real ones: the real channels get the values of an unpadded run.
+func batchNorm2dPadded(_ xp: Tensor, _ padding: ChannelPadding, weight: Tensor, bias: Tensor, runningMean: Tensor,
+                       runningVar: Tensor, training: Bool, momentum: Float, eps: Float,
+                       fuseReLU: Bool) -> (output: Tensor, backward: (Tensor) -> [Tensor]) {
+    let channels = padding.channels
+    precondition(xp.shape.count == 4 && xp.shape[1] == padding.padded
+                    && [weight, bias, runningMean, runningVar].allSatisfy { $0.shape == [channels] },
+                 "batchNorm2d: input \(xp.shape) (\(channels) channels) with parameters of shape \(weight.shape)")
+    let gamma = padding.pad(vector: weight, fill: 0), beta = padding.pad(vector: bias, fill: 0)
     let statistics: (mean: Tensor, variance: Tensor)
     let y: Tensor
     var workspace: Storage?
     if training {
-        (y, statistics, workspace) = batchNorm2dForwardTraining(x, weight, bias, eps: eps, fuseReLU: fuseReLU)
-        let m = Float(x.shape[0] * x.shape[2] * x.shape[3])
+        (y, statistics, workspace) = batchNorm2dForwardTraining(xp, gamma, beta, eps: eps, fuseReLU: fuseReLU)
+        let m = Float(xp.shape[0] * xp.shape[2] * xp.shape[3])
         let unbiased = m > 1 ? m / (m - 1) : 1
         let rm = runningMean.pointer, rv = runningVar.pointer
         let mean = statistics.mean.pointer, variance = statistics.variance.pointer
@@ -34,15 +61,18 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
         runningMean.version += 1  // inference plans folded from the old statistics are stale
         runningVar.version += 1
     } else {
-        y = batchNorm2dForwardInference(x, weight, bias, mean: runningMean, variance: runningVar, eps: eps,
-                                        fuseReLU: fuseReLU)
-        statistics = (runningMean.copy(), runningVar.copy())
+        statistics = (padding.pad(vector: runningMean, fill: 0), padding.pad(vector: runningVar, fill: 1))
+        y = batchNorm2dForwardInference(xp, gamma, beta, mean: statistics.mean, variance: statistics.variance,
+                                        eps: eps, fuseReLU: fuseReLU)
     }
-    Tape.record(y, inputs: [x, weight, bias]) { dy in
-        batchNorm2dBackward(dy, x, weight, bias, mean: statistics.mean, variance: statistics.variance,
-                            globalStatistics: !training, eps: eps, workspace: workspace)
-    }
-    return y
+    return (padding.unpad(y), { dy in
+        // dy's padding channels may hold anything: batch norm's backward keeps channels apart, so they only
+        // reach the padding channels of dxp, dγ and dβ, which nobody reads.
+        let grads = batchNorm2dBackward(padding.pad(dy, zeroPadding: false), xp, gamma, beta, mean: statistics.mean,
+                                        variance: statistics.variance, globalStatistics: !training, eps: eps,
+                                        workspace: workspace)
+        return [grads[0]!, padding.unpad(vector: grads[1]!), padding.unpad(vector: grads[2]!)]
+    })
 }
 
 private func flags(globalStatistics: Bool, fuseReLU: Bool) -> UInt32 {

@@ -8,14 +8,19 @@ public func mean(_ inputs: [Tensor]) -> Tensor {
     if inputs.count == 1 { return inputs[0] }
     let layout = inputs[0].layout
     let parts = inputs.map { $0.withLayout(layout) }
-    let y = Tensor(zeros: inputs[0].shape, layout: layout)
+    defer { withExtendedLifetime(parts) {} }  // raw pointers below outlive the last use of the tensors
+    let y = Tensor(uninitialized: inputs[0].shape, layout: layout)
     let k = Float(inputs.count)
-    let py = y.pointer
-    for part in parts {
-        let p = part.pointer
-        for i in 0..<y.count { py[i] += p[i] }
+    // ((x1 + x2) + …) / k in k − 1 passes, the division fused into the last one.
+    let py = y.pointer, count = y.count
+    for (j, part) in parts.enumerated().dropFirst() {
+        let previous = j == 1 ? parts[0].pointer : py, p = part.pointer
+        if j == parts.count - 1 {
+            for i in 0..<count { py[i] = (previous[i] + p[i]) / k }
+        } else {
+            for i in 0..<count { py[i] = previous[i] + p[i] }
+        }
     }
-    for i in 0..<y.count { py[i] /= k }
     Tape.record(y, inputs: inputs) { dy in
         let share = scaleNoGrad(dy, by: 1 / k)
         return Array(repeating: share, count: inputs.count)

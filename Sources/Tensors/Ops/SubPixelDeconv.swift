@@ -6,6 +6,7 @@
 // at ~170 GFLOP/s there (DESIGN §4); these NHWC convolutions run at full convolution speed and need no
 // activation reorders. Backward: de-interleave dy per phase, convolution backward-data (summed) and
 // backward-weights (scattered back into w).
+import CDNNL
 import Foundation
 
 /// The shapes of a sub-pixel deconvolution.
@@ -20,19 +21,22 @@ struct SubPixelDeconv {
         weight[2] == 4 && weight[3] == 4 && stride == 2 && padding == 1 && !hasBias
     }
 
-    func phaseGeometry(_ a: Int, _ b: Int) -> ConvGeometry {
-        ConvGeometry(input: input, weight: [weight[1], weight[0], 2, 2], stride: 1,
+    /// Phase (a, b) as a convolution with `outputChannels` (default C_out) outputs.
+    func phaseGeometry(_ a: Int, _ b: Int, outputChannels: Int? = nil) -> ConvGeometry {
+        ConvGeometry(input: input, weight: [outputChannels ?? weight[1], weight[0], 2, 2], stride: 1,
                      paddingLow: (1 - a, 1 - b), paddingHigh: (a, b), hasBias: false)
     }
 
     /// Kernel row (or column) of the 4×4 deconvolution used by tap t of phase a.
     static func tap(_ a: Int, _ t: Int) -> Int { 3 - a - 2 * t }
 
-    /// The phase kernel w_ab [C_out, C_in, 2, 2], cached while `w` is unchanged.
-    func phaseWeight(_ w: Tensor, _ a: Int, _ b: Int) -> Tensor {
-        WeightLayoutCache.shared.derived(w, key: "subpixel \(a)\(b)") { () -> Tensor in
-            let (cin, cout) = (weight[0], weight[1])
-            let out = Tensor(uninitialized: [cout, cin, 2, 2])
+    /// The phase kernel w_ab [outputChannels, C_in, 2, 2] (default C_out; rows from C_out on are zero), cached
+    /// while `w` is unchanged.
+    func phaseWeight(_ w: Tensor, _ a: Int, _ b: Int, outputChannels: Int? = nil) -> Tensor {
+        let (cin, cout) = (weight[0], weight[1])
+        let rows = outputChannels ?? cout
+        return WeightLayoutCache.shared.derived(w, key: "subpixel \(a)\(b) \(rows)") { () -> Tensor in
+            let out = Tensor(zeros: [rows, cin, 2, 2])
             let src = w.pointer, dst = out.pointer
             for o in 0..<cout {
                 for i in 0..<cin {
@@ -47,36 +51,38 @@ struct SubPixelDeconv {
         }
     }
 
-    /// Copies each pixel's channel vector between phase (a, b) of the ×2 NHWC grid and an NHWC phase tensor.
-    func forEachPhasePixel(_ a: Int, _ b: Int, _ body: (_ grid: Int, _ phase: Int) -> Void) {
-        let (n, h, w, c) = (input[0], input[2], input[3], weight[1])
-        for image in 0..<n {
-            for m in 0..<h {
-                for l in 0..<w {
-                    let phase = ((image * h + m) * w + l) * c
-                    let grid = ((image * 2 * h + 2 * m + a) * 2 * w + 2 * l + b) * c
-                    body(grid, phase)
-                }
-            }
-        }
+    /// Phase (a, b) of the ×2 NHWC grid [N, gridChannels, 2H, 2W] as a strided [N, channels, H, W] descriptor and
+    /// the element offset of its first element: reorders interleave phases into the grid and back out.
+    func phaseSlice(_ a: Int, _ b: Int, channels: Int, gridChannels: Int,
+                    _ type: dnnl_data_type_t = dnnl_f32) -> (desc: dnnl_memory_desc_t, offset: Int) {
+        let (h, w) = (input[2], input[3])
+        let strides = [4 * h * w * gridChannels, 1, 4 * w * gridChannels, 2 * gridChannels]
+        return (memoryDesc([input[0], channels, h, w], strides: strides, type), (a * 2 * w + b) * gridChannels)
     }
 
-    func forward(_ x: Tensor, _ w: Tensor) -> Tensor {
+    /// The output [N, C_out, 2H, 2W] NHWC, or with `gridChannels` > C_out an NHWC [N, gridChannels, 2H, 2W]
+    /// whose channels C_out..<gridChannels are zero (the channel padding of a following op, see ChannelPadding):
+    /// the phase kernels then have zero rows for them, which costs oneDNN no more than the partial last block.
+    func forward(_ x: Tensor, _ w: Tensor, gridChannels: Int? = nil) -> Tensor {
         let source = x.withLayout(.channelsLast)
-        let y = Tensor(uninitialized: output, layout: .channelsLast)
-        let c = weight[1]
+        let channels = gridChannels ?? weight[1]
+        precondition(channels >= weight[1], "SubPixelDeconv: \(channels) grid channels for \(weight[1]) outputs")
+        let y = Tensor(uninitialized: [output[0], channels, output[2], output[3]], layout: .channelsLast)
         for a in 0..<2 {
             for b in 0..<2 {
-                let phase = conv2dForward(source, phaseWeight(w, a, b), nil, phaseGeometry(a, b))
-                forEachPhasePixel(a, b) { grid, p in (y.pointer + grid).update(from: phase.pointer + p, count: c) }
+                let phase = conv2dForward(source, phaseWeight(w, a, b, outputChannels: channels), nil,
+                                          phaseGeometry(a, b, outputChannels: channels))
+                let slice = phaseSlice(a, b, channels: channels, gridChannels: channels)
+                reorder(from: memoryDesc(of: phase), phase.raw, to: slice.desc, y.raw + 4 * slice.offset)
             }
         }
         return y
     }
 
-    /// Returns [dx, dw].
+    /// Returns [dx, dw]; `dy` may have padding channels after the C_out real ones (they are not read).
     func backward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
         let dy = dy.withLayout(.channelsLast)
+        defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
         let source = x.withLayout(.channelsLast)
         let (cin, cout) = (weight[0], weight[1])
         var dx: Tensor?
@@ -85,7 +91,8 @@ struct SubPixelDeconv {
             for b in 0..<2 {
                 let geometry = phaseGeometry(a, b)
                 let dPhase = Tensor(uninitialized: geometry.output, layout: .channelsLast)
-                forEachPhasePixel(a, b) { grid, p in (dPhase.pointer + p).update(from: dy.pointer + grid, count: cout) }
+                let slice = phaseSlice(a, b, channels: cout, gridChannels: dy.shape[1])
+                reorder(from: slice.desc, dy.raw + 4 * slice.offset, to: memoryDesc(of: dPhase), dPhase.raw)
                 let grads = conv2dBackward(dPhase, source, phaseWeight(w, a, b), geometry, needsInputGrad: needsInputGrad)
                 if let g = grads[0] { dx = dx.map { addNoGrad($0, g) } ?? g }
                 let gw = grads[1]!

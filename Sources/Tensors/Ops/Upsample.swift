@@ -1,7 +1,8 @@
 // y[N,C,H·f,W·f] = resize(x[N,C,H,W]) by f = 2^k   — torch.nn.functional.interpolate(scale_factor=f)
 // bilinear with align_corners=False: src = max((dst + 0.5)/f − 0.5, 0), taps floor(src) and the next
 // (clamped), weights from the fraction; nearest: src = floor(dst / f). Parameter-free.
-// Backward scatters dy with the same taps and weights.
+// Backward scatters dy with the same taps and weights. Computed in NHWC (a tap moves a pixel's channel
+// vector at once); the result is channelsLast.
 
 /// The interpolation of `upsample`.
 public enum UpsampleMode: String, Sendable, CaseIterable {
@@ -32,8 +33,8 @@ private struct Taps {
 }
 
 /// Calls `body(output, input, weight)` for the four (row, column) taps of every output pixel of one
-/// plane: `output` and `input` are offsets within the output and input planes. Forward gathers along
-/// these taps, backward scatters along the same ones.
+/// image: `output` and `input` are pixel indices within the output and input images. Forward gathers
+/// along these taps, backward scatters along the same ones.
 private func forEachTap(rows: Taps, cols: Taps, inputWidth w: Int, _ body: (Int, Int, Float) -> Void) {
     let ow = cols.index0.count
     for oy in 0..<rows.index0.count {
@@ -49,27 +50,34 @@ private func forEachTap(rows: Taps, cols: Taps, inputWidth w: Int, _ body: (Int,
     }
 }
 
-/// Resizes a 4-D tensor by an integer factor (a power of 2 in the heads); one tape entry.
+/// Resizes a 4-D tensor by an integer factor (a power of 2 in the heads); one tape entry. The result is
+/// channelsLast.
 public func upsample(_ x: Tensor, factor: Int, mode: UpsampleMode) -> Tensor {
     precondition(x.shape.count == 4 && factor >= 1, "upsample: input \(x.shape) by \(factor)")
     if factor == 1 { return x }
-    let source = x.withLayout(.contiguous)
+    let source = x.withLayout(.channelsLast)
     defer { withExtendedLifetime(source) {} }  // raw pointers below outlive the last use of the tensor
-    let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (h * factor, w * factor)
     let rows = Taps(inputSize: h, factor: factor, mode: mode), cols = Taps(inputSize: w, factor: factor, mode: mode)
-    let y = Tensor(zeros: [x.shape[0], x.shape[1], oh, ow])
-    for p in 0..<planes {
-        let src = source.pointer + p * h * w, dst = y.pointer + p * oh * ow
-        forEachTap(rows: rows, cols: cols, inputWidth: w) { o, i, weight in dst[o] += weight * src[i] }
+    let y = Tensor(zeros: [n, c, oh, ow], layout: .channelsLast)
+    for image in 0..<n {
+        let src = source.pointer + image * h * w * c, dst = y.pointer + image * oh * ow * c
+        forEachTap(rows: rows, cols: cols, inputWidth: w) { o, i, weight in
+            let to = dst + o * c, from = src + i * c
+            for k in 0..<c { to[k] += weight * from[k] }
+        }
     }
     Tape.record(y, inputs: [x]) { dy in
-        let dy = dy.withLayout(.contiguous)
+        let dy = dy.withLayout(.channelsLast)
         defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
-        let dx = Tensor(zeros: x.shape)
-        for p in 0..<planes {
-            let g = dy.pointer + p * oh * ow, d = dx.pointer + p * h * w
-            forEachTap(rows: rows, cols: cols, inputWidth: w) { o, i, weight in d[i] += weight * g[o] }
+        let dx = Tensor(zeros: x.shape, layout: .channelsLast)
+        for image in 0..<n {
+            let g = dy.pointer + image * oh * ow * c, d = dx.pointer + image * h * w * c
+            forEachTap(rows: rows, cols: cols, inputWidth: w) { o, i, weight in
+                let to = d + i * c, from = g + o * c
+                for k in 0..<c { to[k] += weight * from[k] }
+            }
         }
         return [dx]
     }
