@@ -27,7 +27,7 @@ extension PoseNet {
                 return Tape.withoutGrad { self(x) }
             }
         }
-        let precision: InferencePrecision = engine == .fusedBF16 ? .bf16 : .fp32
+        let precision: Precision = engine == .fusedBF16 ? .bf16 : .fp32
         var plan = InferencePlan(self, precision: precision)
         return { x in
             if !plan.isCurrent { plan = InferencePlan(self, precision: precision) }

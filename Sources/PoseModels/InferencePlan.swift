@@ -17,7 +17,7 @@ import Tensors
 /// statistics at that moment; later changes to the model do not reach it. `isCurrent` tells whether any of
 /// them changed since (then build a new plan). Training never uses it.
 public final class InferencePlan {
-    public let precision: InferencePrecision
+    public let precision: Precision
     let stem: FoldedConv
     let blocks: [FusedResidualBlock]
     /// The head's deconvolution blocks: folded weight `[C_in, C_out, 4, 4]` and bias `[C_out]`.
@@ -29,7 +29,7 @@ public final class InferencePlan {
     private let sources: [(tensor: Tensor, version: Int)]
 
     /// Folds `model`'s current parameters and running statistics (eval-mode semantics whatever its mode).
-    public init(_ model: PoseNet, precision: InferencePrecision = .fp32) {
+    public init(_ model: PoseNet, precision: Precision = .fp32) {
         self.precision = precision
         let backbone = model.backbone
         stem = folded(backbone.conv1, backbone.bn1)

@@ -28,6 +28,8 @@ public enum Tape {
         /// Ids of the outputs recorded so far: an input that requires grad and is not among them is a leaf.
         var produced: Set<UInt64> = []
         var gradEnabled = true
+        /// The precision convolutions compute in (`withAutocast`).
+        var autocast = Precision.fp32
     }
 
     static var state: State {
@@ -47,6 +49,9 @@ public enum Tape {
         get { state.gradEnabled }
         set { state.gradEnabled = newValue }
     }
+
+    /// The precision this thread's convolutions compute in: fp32, or bf16 inside `withAutocast(.bf16)`.
+    static var autocast: Precision { state.autocast }
 
     /// Whether an op with these inputs must record an entry.
     static func needsRecord(_ inputs: [Tensor?]) -> Bool {
@@ -79,6 +84,20 @@ public enum Tape {
         defer { gradEnabled = saved }
         return try body()
     }
+}
+
+/// Runs `body` with this thread's convolutions (`conv2d`, the sub-pixel deconvolutions of `convTranspose2d` and
+/// `convTranspose2dBatchNorm2d`) computing in `precision` — PyTorch's `torch.autocast("cpu", torch.bfloat16)`
+/// for convolutions: with bf16 their inputs, weights and output gradients are rounded to bf16, products are
+/// accumulated in fp32, and their outputs and gradients are fp32; weights (the master copy), batch norm, the
+/// loss and the optimizer stay fp32. Backward runs each convolution in the precision of its forward, inside or
+/// outside the scope. bf16 needs a CPU with native bf16 convolutions (`bf16ConvolutionImplementation()`).
+public func withAutocast<R>(_ precision: Precision, _ body: () throws -> R) rethrows -> R {
+    let state = Tape.state
+    let saved = state.autocast
+    state.autocast = precision
+    defer { state.autocast = saved }
+    return try body()
 }
 
 /// Backpropagates from `output` (d output = `gradient`, default ones) through the recorded tape,

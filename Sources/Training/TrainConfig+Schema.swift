@@ -2,6 +2,7 @@
 // documentation. Loading, `--set`, writing back and `configs/README.md` all follow this one list.
 import Keypoints
 import NN
+import Tensors
 import Yams
 
 /// One YAML key of the training configuration.
@@ -82,6 +83,8 @@ extension TrainConfig {
         field("train.seed", \.train.seed, "Seed of initialisation, shuffling and augmentation."),
         field("train.log_interval", \.train.logInterval, "Iterations between progress lines and JSONL log records."),
         field("train.checkpoint_interval", \.train.checkpointInterval, "Epochs between numbered checkpoints (`latest` is written every epoch)."),
+        field("train.precision", \.train.precision,
+              "Convolution arithmetic while training: `fp32`, or `bf16` autocast (bf16 inputs and weights, fp32 accumulation; master weights, batch norm, loss and optimizer stay fp32; needs native bf16, e.g. avx512_bf16/AMX)."),
         field("eval.flip_test", \.eval.flipTest, "Average the heatmaps of each crop and its mirror (shifted one pixel, as SimpleBaseline)."),
         field("eval.boxes", \.eval.boxes, "Person boxes for validation: ground truth (`gt`) or detections from `eval.box_file` (`file`)."),
         field("eval.box_file", \.eval.boxFile, "COCO detection results, relative to `data.root` unless absolute; read when `eval.boxes` is `file`."),
@@ -233,3 +236,4 @@ extension ColorOrder: ConfigEnum {}
 extension OptimizerKind: ConfigEnum {}
 extension LossForm: ConfigEnum {}
 extension BoxSource: ConfigEnum {}
+extension Precision: ConfigEnum {}

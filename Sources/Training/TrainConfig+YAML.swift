@@ -5,6 +5,7 @@
 //                                       overrides: ["optimizer.lr=1e-3", "schedule.milestones=[90, 120]"])
 //     try config.yamlString().write(toFile: "work/config.yaml", atomically: true, encoding: .utf8)
 import Foundation
+import Tensors
 import Yams
 
 extension TrainConfig {
@@ -157,6 +158,8 @@ extension TrainConfig {
         try check(train.logInterval >= 1, "train.log_interval", "must be at least 1 (got \(train.logInterval))")
         try check(train.checkpointInterval >= 1, "train.checkpoint_interval",
                   "must be at least 1 (got \(train.checkpointInterval))")
+        try check(train.precision == .fp32 || bf16ConvolutionImplementation() != nil, "train.precision",
+                  "bf16 needs a CPU with native bf16 convolutions (avx512_bf16); this one has none: use fp32")
         try check(eval.boxes == .gt || !eval.boxFile.isEmpty, "eval.box_file", "must name a file when eval.boxes is file")
         try check(eval.interval >= 1, "eval.interval", "must be at least 1 (got \(eval.interval))")
         try check(eval.batchSize >= 1, "eval.batch_size", "must be at least 1 (got \(eval.batchSize))")

@@ -4,6 +4,7 @@
 // `TrainConfig+YAML.swift`, the key table in `TrainConfig+Schema.swift`.
 import Keypoints
 import NN
+import Tensors
 
 /// Everything a training run reads: model, data, optimizer, schedule, training loop and evaluation.
 public struct TrainConfig: Sendable, Equatable, Codable {
@@ -105,6 +106,9 @@ public struct TrainConfig: Sendable, Equatable, Codable {
         public var logInterval = 50
         /// Epochs between numbered checkpoints (`latest` is written every epoch).
         public var checkpointInterval = 10
+        /// Convolution arithmetic: fp32, or bf16 autocast (bf16 operands, fp32 accumulation, fp32 master weights,
+        /// batch norm, loss and optimizer in fp32; `withAutocast`).
+        public var precision = Precision.fp32
         public init() {}
     }
 

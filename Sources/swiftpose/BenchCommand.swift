@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Keypoints
 import NN
+import Optim
 import PoseModels
 import Tensors
 
@@ -13,7 +14,9 @@ struct Bench: ParsableCommand {
             Prints a header (CPU, threads, oneDNN version) and one line per case: median and p90 time over \
             the timed runs after warm-up, images/s, convolution GFLOP/s, and the peak resident memory. \
             Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS. \
-            --engine chooses the inference cases' forward pass (training always runs the plain ops).
+            --engine chooses the inference cases' forward pass (training always runs the plain ops); \
+            --precision the training convolutions' arithmetic (bf16: autocast, fp32 master weights); --adam \
+            adds an Adam step to each training run (as `Tools/bench_pytorch.py --adam`).
 
             With --baseline, a second model is timed alternately with --model, run by run, and each case \
             also prints the median of the per-run time ratios: on a shared machine whose speed drifts, this \
@@ -22,6 +25,7 @@ struct Bench: ParsableCommand {
             Example:
               swiftpose bench --model res50 --batch 32 --runs 5 --case inference --engine fused-bf16
               swiftpose bench --model res50_3 --baseline res50 --case training --runs 5
+              swiftpose bench --model res50 --case training --precision bf16 --adam
             """)
 
     enum Case: String, ExpressibleByArgument, CaseIterable { case all, inference, training }
@@ -45,11 +49,20 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("case"), help: "Which cases: all, inference or training.")
     var which: Case = .all
 
+    @Option(help: "Training convolutions: fp32, or bf16 (autocast: bf16 operands, fp32 accumulation and weights).")
+    var precision: Precision = .fp32
+
+    @Flag(help: "Include an Adam step (lr 1e-3) in each training run.")
+    var adam = false
+
     @Option(help: "A second model name (same options) timed alternately with --model, for a time ratio.")
     var baseline: String?
 
     func validate() throws {
         guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
+        if precision == .bf16 && bf16ConvolutionImplementation() == nil {
+            throw ValidationError("--precision bf16: this CPU has no native bf16 convolutions (avx512_bf16); use fp32")
+        }
         guard parseInputSize(inputSize) != nil else {
             throw ValidationError("--input-size \(inputSize): expected WxH with multiples of 32, e.g. 192x256")
         }
@@ -79,11 +92,14 @@ struct Bench: ParsableCommand {
             }
             let x = randomInput(batch)
             let target = Tensor(zeros: [batch, model.joints, height / 4, width / 4])
-            let results = measure(nets.map { net in {
+            let optimizers = try nets.map { try Adam(parameters: $0.parameters()) }
+            let results = measure(zip(nets, optimizers).map { net, optimizer in {
                 net.zeroGrad()
-                backward(mseLoss(net(x), target))
+                backward(withAutocast(precision) { mseLoss(net(x), target) })
+                if adam { optimizer.step(lr: 1e-3) }
             } })
-            report(results, names: names, case: "training fwd+bwd", batch: batch, engine: "plain")
+            report(results, names: names, case: "training fwd+bwd" + (adam ? "+adam" : ""), batch: batch,
+                   engine: precision == .fp32 ? "plain" : "plain-\(precision)")
         }
         print(String(format: "peak RSS %.0f MiB", peakResidentMiB()))
     }

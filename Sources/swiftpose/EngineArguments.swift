@@ -1,8 +1,10 @@
 // `--engine`, shared by bench, eval and predict.
 import ArgumentParser
 import PoseModels
+import Tensors
 
 extension InferenceEngine: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 
 /// `--engine plain|fused|fused-bf16`: which forward pass inference runs.
 struct EngineArguments: ParsableArguments {

@@ -63,7 +63,7 @@ struct InferencePlanTests {
     @Test("no fused primitive falls back to oneDNN's ref: implementation")
     func noReferenceFallback() throws {
         let model = try Self.model("res18_3")
-        for precision in InferencePrecision.allCases where precision == .fp32 || bf16ConvolutionImplementation() != nil {
+        for precision in Precision.allCases where precision == .fp32 || bf16ConvolutionImplementation() != nil {
             _ = InferencePlan(model, precision: precision)(Self.input())
         }
         let fallbacks = PrimitiveLog.shared.referenceFallbacks.filter { $0.key.hasPrefix("fused") || $0.key.contains("inference") }

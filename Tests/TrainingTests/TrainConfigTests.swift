@@ -231,7 +231,7 @@ struct TrainConfigTests {
                     "data.sigma", "data.flip", "data.rotation_prob", "data.shift_factor", "data.shift_prob", "data.color_order",
                     "data.workers", "optimizer.type", "optimizer.betas", "optimizer.eps", "optimizer.weight_decay",
                     "optimizer.momentum", "optimizer.nesterov", "schedule.warmup_factor", "schedule.gamma", "train.loss",
-                    "train.seed", "eval.flip_test", "eval.box_file", "eval.batch_size"].contains(field.path), "\(field.path)")
+                    "train.seed", "train.precision", "eval.flip_test", "eval.box_file", "eval.batch_size"].contains(field.path), "\(field.path)")
             mixed = try TrainConfig.load(yaml: mixed.yamlString(), overrides: [override])
         }
         #expect(mixed == b)

@@ -30,7 +30,7 @@ public struct FoldedConv: Sendable {
 ///   - residual: the block's shortcut `[N, O, H', W']`, same precision as the result (sum post-op).
 ///   - output: the result's precision (default: the input's); bf16 → fp32 serves the final heatmaps.
 public func fusedConv2d(_ x: Activation, _ conv: FoldedConv, relu: Bool, residual: Activation? = nil,
-                        output: InferencePrecision? = nil) -> Activation {
+                        output: Precision? = nil) -> Activation {
     precondition(x.shape[1] == conv.weight.shape[1],
                  "fusedConv2d: input \(x.shape) and weight \(conv.weight.shape) do not match")
     let geometry = ConvGeometry(input: x.shape, weight: conv.weight.shape, stride: conv.stride,
@@ -57,7 +57,7 @@ func fusedConvForward(_ x: Activation, _ weight: Tensor, _ bias: Tensor, _ geome
     withExtendedLifetime((keep, weight, bias)) {}
 }
 
-private func fusedConvPrimitive(_ geometry: ConvGeometry, source: InferencePrecision, destination: InferencePrecision,
+private func fusedConvPrimitive(_ geometry: ConvGeometry, source: Precision, destination: Precision,
                                 relu: Bool, accumulate: Bool) -> Primitive {
     let key = "fused conv \(geometry) \(source)->\(destination) sum \(accumulate) relu \(relu)"
     return PrimitiveCache.shared.primitive(key) {

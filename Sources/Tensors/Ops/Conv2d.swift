@@ -1,7 +1,9 @@
 // y[N,O,H',W'] = x[N,C,H,W] ⋆ w[O,C,kh,kw] + b[O]   — torch.nn.functional.conv2d (groups 1, dilation 1)
 // H' = (H + 2·padding − kh) / stride + 1. Activations come out channelsLast (NHWC), which oneDNN's
 // convolutions run fastest on; weights stay in PyTorch's [O, C, kh, kw] and are reordered into the
-// primitive's layout (cached while the weight is unchanged).
+// primitive's layout (cached while the weight is unchanged). Under `withAutocast(.bf16)` the operands
+// (input, weight, output gradient) are bf16 copies and oneDNN accumulates in fp32 (AMX on CPUs that have
+// it); outputs and gradients are fp32, and the backward reads the bf16 copy of the input saved by forward.
 import CDNNL
 
 /// The shapes and hyper-parameters of one convolution, and its cache key.
@@ -13,20 +15,23 @@ struct ConvGeometry: CustomStringConvertible {
     let paddingLow: (h: Int, w: Int)
     let paddingHigh: (h: Int, w: Int)
     let hasBias: Bool
+    /// The operands' element type (input, weights, output gradient); results are always fp32.
+    let precision: Precision
 
-    init(input: [Int], weight: [Int], stride: Int, padding: Int, hasBias: Bool) {
+    init(input: [Int], weight: [Int], stride: Int, padding: Int, hasBias: Bool, precision: Precision = .fp32) {
         self.init(input: input, weight: weight, stride: stride, paddingLow: (padding, padding),
-                  paddingHigh: (padding, padding), hasBias: hasBias)
+                  paddingHigh: (padding, padding), hasBias: hasBias, precision: precision)
     }
 
     init(input: [Int], weight: [Int], stride: Int, paddingLow: (h: Int, w: Int), paddingHigh: (h: Int, w: Int),
-         hasBias: Bool) {
+         hasBias: Bool, precision: Precision = .fp32) {
         self.input = input
         self.weight = weight
         self.stride = stride
         self.paddingLow = paddingLow
         self.paddingHigh = paddingHigh
         self.hasBias = hasBias
+        self.precision = precision
     }
 
     var output: [Int] {
@@ -36,15 +41,21 @@ struct ConvGeometry: CustomStringConvertible {
     }
     var description: String {
         "\(input) w\(weight) s\(stride) p\(paddingLow.h),\(paddingLow.w),\(paddingHigh.h),\(paddingHigh.w) b\(hasBias)"
+            + (precision == .fp32 ? "" : " \(precision)")
     }
 
-    /// Source and destination are NHWC: oneDNN runs mixed NCHW/NHWC convolutions with `ref:`.
-    var sourceDesc: dnnl_memory_desc_t { memoryDesc(input, dnnl_acdb) }
-    var weightsAnyDesc: dnnl_memory_desc_t { memoryDesc(weight, dnnl_format_tag_any) }
+    /// Source and destination are NHWC: oneDNN runs mixed NCHW/NHWC convolutions with `ref:`. Operands (source,
+    /// weights, output gradient) have the geometry's precision; results (destination, input gradient, weight
+    /// gradient) are fp32.
+    var sourceDesc: dnnl_memory_desc_t { memoryDesc(input, dnnl_acdb, precision.dataType) }
+    var inputGradDesc: dnnl_memory_desc_t { memoryDesc(input, dnnl_acdb) }
+    var weightsAnyDesc: dnnl_memory_desc_t { memoryDesc(weight, dnnl_format_tag_any, precision.dataType) }
+    var weightGradAnyDesc: dnnl_memory_desc_t { memoryDesc(weight, dnnl_format_tag_any) }
     var biasDesc: dnnl_memory_desc_t { memoryDesc([weight[0]], dnnl_a) }
     /// The bias descriptor, or a zero descriptor (which tells oneDNN there is no bias).
     var optionalBiasDesc: dnnl_memory_desc_t { hasBias ? biasDesc : dnnl_memory_desc_t() }
     var destinationDesc: dnnl_memory_desc_t { memoryDesc(output, dnnl_acdb) }
+    var outputGradDesc: dnnl_memory_desc_t { memoryDesc(output, dnnl_acdb, precision.dataType) }
     var strides: [Int64] { [Int64(stride), Int64(stride)] }
     var paddingsLow: [Int64] { [Int64(paddingLow.h), Int64(paddingLow.w)] }
     var paddingsHigh: [Int64] { [Int64(paddingHigh.h), Int64(paddingHigh.w)] }
@@ -59,15 +70,18 @@ struct ConvGeometry: CustomStringConvertible {
 
 /// 2-D convolution with PyTorch semantics; records one tape entry giving (dx, dw, db).
 /// The input gradient is skipped when `x` does not require grad (e.g. the stem on images).
-/// An NCHW input is reordered to NHWC first; the input gradient comes back NHWC.
+/// An NCHW input is reordered to NHWC first; the input gradient comes back NHWC. Computes in the thread's
+/// autocast precision (`withAutocast`).
 public func conv2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     precondition(x.shape.count == 4 && w.shape.count == 4 && x.shape[1] == w.shape[1],
                  "conv2d: input \(x.shape) and weight \(w.shape) do not match")
-    let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding, hasBias: b != nil)
-    let source = x.withLayout(.channelsLast)
+    let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding, hasBias: b != nil,
+                                precision: Tape.autocast)
+    let source = Activation(x, precision: geometry.precision)
     let y = conv2dForward(source, w, b, geometry)
     Tape.record(y, inputs: [x, w, b]) { dy in
-        conv2dBackward(dy, source, w, geometry, needsInputGrad: x.requiresGrad)
+        conv2dBackward(Activation(dy, precision: geometry.precision), source, w, geometry,
+                       needsInputGrad: x.requiresGrad)
     }
     return y
 }
@@ -85,8 +99,8 @@ private func forwardPrimitive(_ geometry: ConvGeometry) -> Primitive {
     }
 }
 
-/// Forward primitive, cached by geometry.
-func conv2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: ConvGeometry) -> Tensor {
+/// Forward primitive, cached by geometry; `x` is NHWC in the geometry's precision.
+func conv2dForward(_ x: Activation, _ w: Tensor, _ b: Tensor?, _ geometry: ConvGeometry) -> Tensor {
     let primitive = forwardPrimitive(geometry)
     let y = Tensor(uninitialized: geometry.output, layout: .channelsLast)
     let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
@@ -96,21 +110,21 @@ func conv2dForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geometry: ConvGeome
     if let b { args.append((DNNL_ARG_BIAS, geometry.biasDesc, b.raw)) }
     primitive.execute(args)
     geometry.countFlops()
-    withExtendedLifetime(keep) {}
+    withExtendedLifetime((keep, x)) {}
     return y
 }
 
-/// Backward-data (only when `needsInputGrad`) and backward-weights; returns [dx, dw, db].
-func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry,
+/// Backward-data (only when `needsInputGrad`) and backward-weights; returns [dx, dw, db]. `dy` and the
+/// forward's input `x` are NHWC in the geometry's precision.
+func conv2dBackward(_ dy: Activation, _ x: Activation, _ w: Tensor, _ geometry: ConvGeometry,
                     needsInputGrad: Bool) -> [Tensor?] {
-    let dy = dy.withLayout(.channelsLast)
-    defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
+    defer { withExtendedLifetime((dy, x)) {} }  // raw pointers below outlive the last use of the activations
     let hint = forwardPrimitive(geometry)
     var dx: Tensor?
     if needsInputGrad {
         let primitive = PrimitiveCache.shared.primitive("conv bwd data \(geometry)") {
             var desc = dnnl_convolution_desc_t()
-            var diffSrc = geometry.sourceDesc, weights = geometry.weightsAnyDesc, diffDst = geometry.destinationDesc
+            var diffSrc = geometry.inputGradDesc, weights = geometry.weightsAnyDesc, diffDst = geometry.outputGradDesc
             dnnlCheck(dnnl_convolution_backward_data_desc_init(
                 &desc, dnnl_convolution_direct, &diffSrc, &weights, &diffDst,
                 geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd data desc \(geometry)")
@@ -119,17 +133,17 @@ func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeom
         let result = Tensor(uninitialized: geometry.input, layout: .channelsLast)
         let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
         let (weights, keep) = WeightLayoutCache.shared.buffer(weightsDesc, w)
-        primitive.execute([(DNNL_ARG_DIFF_DST, geometry.destinationDesc, dy.raw),
+        primitive.execute([(DNNL_ARG_DIFF_DST, geometry.outputGradDesc, dy.raw),
                            (DNNL_ARG_WEIGHTS, weightsDesc, weights),
-                           (DNNL_ARG_DIFF_SRC, geometry.sourceDesc, result.raw)])
+                           (DNNL_ARG_DIFF_SRC, geometry.inputGradDesc, result.raw)])
         geometry.countFlops()
         withExtendedLifetime(keep) {}
         dx = result
     }
     let primitive = PrimitiveCache.shared.primitive("conv bwd weights \(geometry)") {
         var desc = dnnl_convolution_desc_t()
-        var src = geometry.sourceDesc, diffWeights = geometry.weightsAnyDesc
-        var diffBias = geometry.optionalBiasDesc, diffDst = geometry.destinationDesc
+        var src = geometry.sourceDesc, diffWeights = geometry.weightGradAnyDesc
+        var diffBias = geometry.optionalBiasDesc, diffDst = geometry.outputGradDesc
         dnnlCheck(dnnl_convolution_backward_weights_desc_init(
             &desc, dnnl_convolution_direct, &src, &diffWeights, &diffBias, &diffDst,
             geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd weights desc \(geometry)")
@@ -138,7 +152,7 @@ func conv2dBackward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, _ geometry: ConvGeom
     let dw = Tensor(uninitialized: geometry.weight)
     let diffWeightsDesc = primitive.memoryDesc(dnnl_query_diff_weights_md)
     let (diffWeights, scratch) = outputBuffer(diffWeightsDesc, dw)
-    var args = [(DNNL_ARG_SRC, geometry.sourceDesc, x.raw), (DNNL_ARG_DIFF_DST, geometry.destinationDesc, dy.raw),
+    var args = [(DNNL_ARG_SRC, geometry.sourceDesc, x.raw), (DNNL_ARG_DIFF_DST, geometry.outputGradDesc, dy.raw),
                 (DNNL_ARG_DIFF_WEIGHTS, diffWeightsDesc, diffWeights)]
     let db = geometry.hasBias ? Tensor(uninitialized: [geometry.weight[0]]) : nil
     if let db { args.append((DNNL_ARG_DIFF_BIAS, geometry.biasDesc, db.raw)) }

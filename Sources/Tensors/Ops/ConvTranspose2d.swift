@@ -45,10 +45,11 @@ public func convTranspose2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, str
     precondition(x.shape.count == 4 && w.shape.count == 4 && x.shape[1] == w.shape[0],
                  "convTranspose2d: input \(x.shape) and weight \(w.shape) do not match")
     if subPixel && SubPixelDeconv.applies(weight: w.shape, stride: stride, padding: padding, hasBias: b != nil) {
-        let deconv = SubPixelDeconv(input: x.shape, weight: w.shape)
+        let deconv = SubPixelDeconv(input: x.shape, weight: w.shape, precision: Tape.autocast)
         let weight = w.withLayout(.contiguous)
-        let y = deconv.forward(x, weight)
-        Tape.record(y, inputs: [x, w]) { dy in deconv.backward(dy, x, weight, needsInputGrad: x.requiresGrad) }
+        let source = deconv.operand(x)
+        let y = deconv.forward(source, weight)
+        Tape.record(y, inputs: [x, w]) { dy in deconv.backward(dy, source, weight, needsInputGrad: x.requiresGrad) }
         return y
     }
     let geometry = DeconvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding,

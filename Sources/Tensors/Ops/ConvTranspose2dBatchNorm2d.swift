@@ -21,16 +21,17 @@ public func convTranspose2dBatchNorm2d(_ x: Tensor, _ w: Tensor, stride: Int, pa
                            bias: normBias, runningMean: runningMean, runningVar: runningVar, training: training,
                            momentum: momentum, eps: eps, fuseReLU: fuseReLU)
     }
-    let deconv = SubPixelDeconv(input: x.shape, weight: w.shape)
+    let deconv = SubPixelDeconv(input: x.shape, weight: w.shape, precision: Tape.autocast)
     let kernel = w.withLayout(.contiguous)
     let channels = ChannelPadding(channels: w.shape[1])
-    let grid = deconv.forward(x, kernel, gridChannels: channels.padded)
+    let source = deconv.operand(x)
+    let grid = deconv.forward(source, kernel, gridChannels: channels.padded)
     let (y, normBackward) = batchNorm2dPadded(grid, channels, weight: normWeight, bias: normBias,
                                               runningMean: runningMean, runningVar: runningVar, training: training,
                                               momentum: momentum, eps: eps, fuseReLU: fuseReLU)
     Tape.record(y, inputs: [x, w, normWeight, normBias]) { dy in
         let normGrads = normBackward(dy)
-        let deconvGrads = deconv.backward(normGrads[0], x, kernel, needsInputGrad: x.requiresGrad)
+        let deconvGrads = deconv.backward(normGrads[0], source, kernel, needsInputGrad: x.requiresGrad)
         return [deconvGrads[0], deconvGrads[1], normGrads[1], normGrads[2]]
     }
     return y

@@ -13,6 +13,8 @@ import Foundation
 struct SubPixelDeconv {
     let input: [Int]    // [N, C_in, H, W]
     let weight: [Int]   // [C_in, C_out, 4, 4]
+    /// The phase convolutions' operand precision (`withAutocast`).
+    var precision = Precision.fp32
 
     var output: [Int] { [input[0], weight[1], 2 * input[2], 2 * input[3]] }
 
@@ -24,7 +26,7 @@ struct SubPixelDeconv {
     /// Phase (a, b) as a convolution with `outputChannels` (default C_out) outputs.
     func phaseGeometry(_ a: Int, _ b: Int, outputChannels: Int? = nil) -> ConvGeometry {
         ConvGeometry(input: input, weight: [outputChannels ?? weight[1], weight[0], 2, 2], stride: 1,
-                     paddingLow: (1 - a, 1 - b), paddingHigh: (a, b), hasBias: false)
+                     paddingLow: (1 - a, 1 - b), paddingHigh: (a, b), hasBias: false, precision: precision)
     }
 
     /// Kernel row (or column) of the 4×4 deconvolution used by tap t of phase a.
@@ -63,8 +65,8 @@ struct SubPixelDeconv {
     /// The output [N, C_out, 2H, 2W] NHWC, or with `gridChannels` > C_out an NHWC [N, gridChannels, 2H, 2W]
     /// whose channels C_out..<gridChannels are zero (the channel padding of a following op, see ChannelPadding):
     /// the phase kernels then have zero rows for them, which costs oneDNN no more than the partial last block.
-    func forward(_ x: Tensor, _ w: Tensor, gridChannels: Int? = nil) -> Tensor {
-        let source = x.withLayout(.channelsLast)
+    /// `source` is the input as the phase convolutions read it (`operand(x)`; backward reads it too).
+    func forward(_ source: Activation, _ w: Tensor, gridChannels: Int? = nil) -> Tensor {
         let channels = gridChannels ?? weight[1]
         precondition(channels >= weight[1], "SubPixelDeconv: \(channels) grid channels for \(weight[1]) outputs")
         let y = Tensor(uninitialized: [output[0], channels, output[2], output[3]], layout: .channelsLast)
@@ -79,20 +81,23 @@ struct SubPixelDeconv {
         return y
     }
 
-    /// Returns [dx, dw]; `dy` may have padding channels after the C_out real ones (they are not read).
-    func backward(_ dy: Tensor, _ x: Tensor, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
+    /// The input `x` [N, C_in, H, W] (any layout) as the phase convolutions read it: NHWC in `precision`.
+    func operand(_ x: Tensor) -> Activation { Activation(x, precision: precision) }
+
+    /// Returns [dx, dw]; `dy` may have padding channels after the C_out real ones (they are not read); `source`
+    /// is the forward's.
+    func backward(_ dy: Tensor, _ source: Activation, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
         let dy = dy.withLayout(.channelsLast)
         defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
-        let source = x.withLayout(.channelsLast)
         let (cin, cout) = (weight[0], weight[1])
         var dx: Tensor?
         let dw = Tensor(zeros: weight)
         for a in 0..<2 {
             for b in 0..<2 {
                 let geometry = phaseGeometry(a, b)
-                let dPhase = Tensor(uninitialized: geometry.output, layout: .channelsLast)
+                let dPhase = Activation(uninitialized: geometry.output, precision: precision)
                 let slice = phaseSlice(a, b, channels: cout, gridChannels: dy.shape[1])
-                reorder(from: slice.desc, dy.raw + 4 * slice.offset, to: memoryDesc(of: dPhase), dPhase.raw)
+                reorder(from: slice.desc, dy.raw + 4 * slice.offset, to: dPhase.desc, dPhase.raw)
                 let grads = conv2dBackward(dPhase, source, phaseWeight(w, a, b), geometry, needsInputGrad: needsInputGrad)
                 if let g = grads[0] { dx = dx.map { addNoGrad($0, g) } ?? g }
                 let gw = grads[1]!

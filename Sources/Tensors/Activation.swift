@@ -1,10 +1,11 @@
-// Activations of the inference-only path: logical shape NCHW (PyTorch's), stored NHWC, with fp32 or bf16
-// elements. No tape, no gradients: the fused ops in this folder read and write them, and `Tensor` values
-// go in and out at the edges (`Activation(tensor, precision:)`, `tensor()`).
+// Activations stored NHWC with fp32 or bf16 elements, logical shape NCHW (PyTorch's). No tape, no gradients:
+// the fused inference ops (`Inference/`) read and write them, and the training convolutions keep their
+// operands in them (a bf16 copy under `withAutocast(.bf16)`, the tensor's own memory in fp32). `Tensor`
+// values go in and out at the edges (`Activation(tensor, precision:)`, `tensor()`).
 import CDNNL
 
-/// The element type of inference activations and convolution weights (accumulation is always fp32).
-public enum InferencePrecision: String, Sendable, CaseIterable {
+/// The element type of activations and convolution weights (accumulation is always fp32).
+public enum Precision: String, Sendable, Codable, CaseIterable {
     case fp32, bf16
 
     var dataType: dnnl_data_type_t { self == .fp32 ? dnnl_f32 : dnnl_bf16 }
@@ -14,7 +15,7 @@ public enum InferencePrecision: String, Sendable, CaseIterable {
 /// An NHWC activation [N, C, H, W] of `precision` elements; fp32 ones share memory with `Tensor`s.
 public final class Activation: @unchecked Sendable {
     public let shape: [Int]
-    public let precision: InferencePrecision
+    public let precision: Precision
     let storage: Storage
 
     var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(storage.pointer) }
@@ -23,7 +24,7 @@ public final class Activation: @unchecked Sendable {
     var desc: dnnl_memory_desc_t { memoryDesc(shape, dnnl_acdb, precision.dataType) }
 
     /// An activation whose memory is not initialised (ops overwrite every element).
-    init(uninitialized shape: [Int], precision: InferencePrecision) {
+    init(uninitialized shape: [Int], precision: Precision) {
         precondition(shape.count == 4, "Activation: shape \(shape) is not 4-D")
         self.shape = shape
         self.precision = precision
@@ -37,7 +38,7 @@ public final class Activation: @unchecked Sendable {
     }
 
     /// `tensor` (4-D, any layout) in NHWC `precision`; shares the tensor's memory when it is channelsLast fp32.
-    public convenience init(_ tensor: Tensor, precision: InferencePrecision) {
+    public convenience init(_ tensor: Tensor, precision: Precision) {
         precondition(tensor.shape.count == 4, "Activation: tensor of shape \(tensor.shape) is not 4-D")
         if precision == .fp32 && tensor.layout == .channelsLast {
             self.init(sharing: tensor.storage, shape: tensor.shape)
