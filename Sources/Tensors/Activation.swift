@@ -56,3 +56,16 @@ public final class Activation: @unchecked Sendable {
         return out
     }
 }
+
+extension Tensor {
+    /// This 4-D tensor as a convolution operand in `precision`: NHWC, sharing the tensor's memory when it is
+    /// channelsLast fp32. A bf16 copy is made once and kept with the tensor, so the ops that read one activation
+    /// (a residual block's first convolution and its shortcut, the ReLU before them) share it.
+    func operand(_ precision: Precision) -> Activation {
+        guard precision == .bf16 else { return Activation(self, precision: precision) }
+        if let cached = bf16Operand, cached.version == version { return cached.activation }
+        let copy = Activation(self, precision: .bf16)
+        bf16Operand = (version, copy)
+        return copy
+    }
+}

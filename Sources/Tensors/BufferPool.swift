@@ -1,31 +1,48 @@
-// Float buffers recycled by size across steps: a training step allocates the same sizes every
-// iteration, so after the first step nothing is requested from the system (DESIGN §4).
+// Float buffers recycled across steps: a training step allocates the same sizes every iteration, so
+// after the first step nothing is requested from the system (DESIGN §4). Reuse is by exact size: each size
+// keeps its own peak (res50 bf16 training: 2.0 GiB in use at most, 2.55 GiB held). Taking the smallest free
+// buffer up to twice the size was tried and held more (greedy fits waste the larger buffers).
 import Foundation
 
 /// A pool of 64-byte aligned buffers, reused by exact byte size.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
+    /// Free buffers by capacity in bytes.
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private let lock = NSLock()
     private(set) var bytesHeld = 0
+    /// Capacity handed out and not yet released, and the most there ever was at once.
+    private(set) var bytesInUse = 0
+    private(set) var peakBytesInUse = 0
 
-    func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+    /// A buffer of at least `bytes` and its capacity (pass both back to `release`).
+    func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, capacity: Int) {
         let size = max(bytes, 64)
         lock.lock()
-        if var list = free[size], let pointer = list.popLast() {
-            free[size] = list
+        defer {
+            peakBytesInUse = max(peakBytesInUse, bytesInUse)
             lock.unlock()
-            return pointer
+        }
+        if let pointer = take(size) {
+            bytesInUse += size
+            return (pointer, size)
         }
         bytesHeld += size
-        lock.unlock()
-        return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        bytesInUse += size
+        return (UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), size)
     }
 
-    func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
-        let size = max(bytes, 64)
+    /// A free buffer of exactly `capacity` bytes (lock held).
+    private func take(_ capacity: Int) -> UnsafeMutableRawPointer? {
+        guard var list = free[capacity], let pointer = list.popLast() else { return nil }
+        free[capacity] = list
+        return pointer
+    }
+
+    func release(_ pointer: UnsafeMutableRawPointer, capacity: Int) {
         lock.lock()
-        free[size, default: []].append(pointer)
+        bytesInUse -= capacity
+        free[capacity, default: []].append(pointer)
         lock.unlock()
     }
 
@@ -45,14 +62,23 @@ final class BufferPool: @unchecked Sendable {
 final class Storage: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    /// Bytes of the pool buffer behind `pointer` (at least `count` floats).
+    private let capacity: Int
 
     init(count: Int) {
         self.count = count
-        let raw = BufferPool.shared.allocate(bytes: count * MemoryLayout<Float>.stride)
+        let (raw, capacity) = BufferPool.shared.allocate(bytes: count * MemoryLayout<Float>.stride)
+        self.capacity = capacity
         pointer = raw.bindMemory(to: Float.self, capacity: count)
     }
 
     deinit {
-        BufferPool.shared.release(UnsafeMutableRawPointer(pointer), bytes: count * MemoryLayout<Float>.stride)
+        BufferPool.shared.release(UnsafeMutableRawPointer(pointer), capacity: capacity)
     }
+}
+
+/// Tensor memory of the process: the most bytes tensors held at once (buffer capacities), and the bytes the
+/// pool holds (in use or cached for reuse) — the difference is what reuse by size costs.
+public func tensorMemoryStatistics() -> (peakInUse: Int, held: Int) {
+    (BufferPool.shared.peakBytesInUse, BufferPool.shared.bytesHeld)
 }

@@ -30,6 +30,8 @@ public final class Tensor: @unchecked Sendable {
     /// Unique for the life of the process (unlike the object's address, never reused): the tape names
     /// tensors by it without keeping them alive.
     let id = nextTensorID()
+    /// The bf16 copy `operand(.bf16)` made, with the version it was made from.
+    var bf16Operand: (version: Int, activation: Activation)?
 
     /// Number of elements.
     public var count: Int { storage.count }

@@ -101,7 +101,9 @@ struct Bench: ParsableCommand {
             report(results, names: names, case: "training fwd+bwd" + (adam ? "+adam" : ""), batch: batch,
                    engine: precision == .fp32 ? "plain" : "plain-\(precision)")
         }
-        print(String(format: "peak RSS %.0f MiB", peakResidentMiB()))
+        let memory = tensorMemoryStatistics()
+        print(String(format: "peak RSS %.0f MiB (tensors: at most %.0f MiB in use at once, %.0f MiB held by the pool)",
+                     peakResidentMiB(), Double(memory.peakInUse) / 1048576, Double(memory.held) / 1048576))
     }
 
     /// One line per model, then (with a baseline) the median over runs of time(model) / time(baseline).

@@ -116,6 +116,48 @@ struct AutocastTests {
         #expect(relativeError(fused[0], plain[0]) > 1e-5, "bf16 output equals fp32: bf16 did not run")
     }
 
+    @Test("relu under bf16 autocast takes its backward mask from the bf16 copy: same gradient as fp32")
+    func reluMask() {
+        var random = TestRandom(seed: 14)
+        let x = random.tensor([2, 16, 5, 4]).withLayout(.channelsLast), upstream = random.tensor([2, 16, 5, 4])
+        let grads = [Precision.fp32, .bf16].map { precision -> [Float] in
+            let leaf = x.copy()
+            leaf.requiresGrad = true
+            let y = withAutocast(precision) { relu(leaf) }
+            backward(y, gradient: upstream)
+            return leaf.grad!.toArray()
+        }
+        #expect(grads[0] == grads[1])
+        #expect(grads[0].contains(0) && grads[0].contains { $0 != 0 })
+    }
+
+    @Test("batchNorm2d under bf16 autocast: backward reads the bf16-rounded input, statistics stay fp32")
+    func batchNormSavedInput() {
+        var random = TestRandom(seed: 15)
+        let x = random.tensor([2, 32, 5, 4]).withLayout(.channelsLast), upstream = random.tensor([2, 32, 5, 4])
+        let gamma = random.tensor([32], 0.5, 1.5), beta = random.tensor([32])
+        func run(_ precision: Precision) -> [[Float]] {
+            let inputs = [x.copy(), gamma.copy(), beta.copy()]
+            for t in inputs { t.requiresGrad = true }
+            let y = withAutocast(precision) {
+                batchNorm2d(inputs[0], weight: inputs[1], bias: inputs[2], runningMean: Tensor(zeros: [32]),
+                            runningVar: Tensor(repeating: 1, shape: [32]), training: true)
+            }
+            backward(y, gradient: upstream)
+            return [y.toArray()] + inputs.map { $0.grad!.toArray() }
+        }
+        let bf16 = run(.bf16), fp32 = run(.fp32)
+        let (_, statistics, _) = batchNorm2dForwardTraining(x, gamma, beta, eps: 1e-5, fuseReLU: false)
+        let reference = batchNorm2dBackward(upstream, bf16Rounded(x).withLayout(.channelsLast), gamma, beta,
+                                            mean: statistics.mean, variance: statistics.variance,
+                                            globalStatistics: false, eps: 1e-5, workspace: nil).map { $0!.toArray() }
+        #expect(bf16[0] == fp32[0], "the forward is fp32")
+        for (k, (a, b)) in zip(bf16.dropFirst(), reference).enumerated() {
+            #expect(relativeError(a, b) < 1e-5, "dx, dγ, dβ: entry \(k)")
+        }
+        #expect(bf16[1] != fp32[1], "dx equals fp32's: the backward did not read the bf16 copy")
+    }
+
     @Test("withAutocast nests and restores the previous precision")
     func scope() {
         #expect(Tape.autocast == .fp32)

@@ -36,7 +36,9 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
 /// zero padding channels; `xp` is the input itself when C needs none), with the C channels' parameters. Returns
 /// y [N, C, H, W] and the backward from dy [N, C, H, W] to [dxp [N, Cp, H, W], dγ [C], dβ [C]]; updates the
 /// running statistics in training mode. Padding channels have γ = β = 0, so they normalise to zero and never
-/// mix with the real ones: the real channels get the values of an unpadded run.
+/// mix with the real ones: the real channels get the values of an unpadded run. Under bf16 autocast the
+/// training backward reads a bf16 copy of `xp` (PyTorch's autocast batch norm reads the convolution's bf16
+/// output): half the memory of the largest saved activations; the statistics stay fp32.
 func batchNorm2dPadded(_ xp: Tensor, _ padding: ChannelPadding, weight: Tensor, bias: Tensor, runningMean: Tensor,
                        runningVar: Tensor, training: Bool, momentum: Float, eps: Float,
                        fuseReLU: Bool) -> (output: Tensor, backward: (Tensor) -> [Tensor]) {
@@ -65,10 +67,17 @@ func batchNorm2dPadded(_ xp: Tensor, _ padding: ChannelPadding, weight: Tensor, 
         y = batchNorm2dForwardInference(xp, gamma, beta, mean: statistics.mean, variance: statistics.variance,
                                         eps: eps, fuseReLU: fuseReLU)
     }
+    let savedInput: () -> Tensor
+    if training && Tape.gradEnabled && Tape.autocast == .bf16 {
+        let copy = Activation(xp, precision: .bf16)
+        savedInput = { copy.tensor() }
+    } else {
+        savedInput = { xp }
+    }
     return (padding.unpad(y), { dy in
         // dy's padding channels may hold anything: batch norm's backward keeps channels apart, so they only
         // reach the padding channels of dxp, dγ and dβ, which nobody reads.
-        let grads = batchNorm2dBackward(padding.pad(dy, zeroPadding: false), xp, gamma, beta, mean: statistics.mean,
+        let grads = batchNorm2dBackward(padding.pad(dy, zeroPadding: false), savedInput(), gamma, beta, mean: statistics.mean,
                                         variance: statistics.variance, globalStatistics: !training, eps: eps,
                                         workspace: workspace)
         return [grads[0]!, padding.unpad(vector: grads[1]!), padding.unpad(vector: grads[2]!)]

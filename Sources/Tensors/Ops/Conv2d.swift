@@ -77,11 +77,12 @@ public func conv2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, stride: Int 
                  "conv2d: input \(x.shape) and weight \(w.shape) do not match")
     let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding, hasBias: b != nil,
                                 precision: Tape.autocast)
-    let source = Activation(x, precision: geometry.precision)
+    let source = x.operand(geometry.precision)
     let y = conv2dForward(source, w, b, geometry)
+    let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
     Tape.record(y, inputs: [x, w, b]) { dy in
         conv2dBackward(Activation(dy, precision: geometry.precision), source, w, geometry,
-                       needsInputGrad: x.requiresGrad)
+                       needsInputGrad: needsInputGrad)
     }
     return y
 }

@@ -49,7 +49,8 @@ public func convTranspose2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, str
         let weight = w.withLayout(.contiguous)
         let source = deconv.operand(x)
         let y = deconv.forward(source, weight)
-        Tape.record(y, inputs: [x, w]) { dy in deconv.backward(dy, source, weight, needsInputGrad: x.requiresGrad) }
+        let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
+        Tape.record(y, inputs: [x, w]) { dy in deconv.backward(dy, source, weight, needsInputGrad: needsInputGrad) }
         return y
     }
     let geometry = DeconvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding,

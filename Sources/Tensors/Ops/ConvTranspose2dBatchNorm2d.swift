@@ -29,9 +29,10 @@ public func convTranspose2dBatchNorm2d(_ x: Tensor, _ w: Tensor, stride: Int, pa
     let (y, normBackward) = batchNorm2dPadded(grid, channels, weight: normWeight, bias: normBias,
                                               runningMean: runningMean, runningVar: runningVar, training: training,
                                               momentum: momentum, eps: eps, fuseReLU: fuseReLU)
+    let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
     Tape.record(y, inputs: [x, w, normWeight, normBias]) { dy in
         let normGrads = normBackward(dy)
-        let deconvGrads = deconv.backward(normGrads[0], source, kernel, needsInputGrad: x.requiresGrad)
+        let deconvGrads = deconv.backward(normGrads[0], source, kernel, needsInputGrad: needsInputGrad)
         return [deconvGrads[0], deconvGrads[1], normGrads[1], normGrads[2]]
     }
     return y

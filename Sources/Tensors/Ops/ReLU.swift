@@ -1,12 +1,31 @@
 // y = max(x, 0)   — torch.nn.functional.relu
-// Backward: dx = dy where y > 0 else 0 (oneDNN eltwise relu, computed from y).
+// Backward: dx = dy where y > 0 else 0 (oneDNN eltwise relu, computed from y). Under bf16 autocast the
+// backward keeps only the bf16 copy of y that the next convolution reads anyway (`Tensor.operand`): bf16
+// keeps the sign, and rounds to zero only positives below 2^-133, which activations never are.
 import CDNNL
 
 /// Rectified linear unit; the result has `x`'s layout.
 public func relu(_ x: Tensor) -> Tensor {
     let y = reluForward(x)
-    Tape.record(y, inputs: [x]) { dy in [reluBackward(dy, y)] }
+    if Tape.autocast == .bf16 && Tape.needsRecord([x]) && y.shape.count == 4 {
+        let saved = y.operand(.bf16)
+        Tape.record(y, inputs: [x]) { dy in [reluBackward(dy, positive: saved)] }
+    } else {
+        Tape.record(y, inputs: [x]) { dy in [reluBackward(dy, y)] }
+    }
     return y
+}
+
+/// dx = dy where the bf16 activation `y` is positive (as an Int16: sign bit clear and not +0), NHWC.
+func reluBackward(_ dy: Tensor, positive y: Activation) -> Tensor {
+    precondition(y.precision == .bf16 && dy.shape == y.shape, "reluBackward: dy \(dy.shape) for \(y.shape) \(y.precision)")
+    let dy = dy.withLayout(.channelsLast)
+    let dx = Tensor(uninitialized: y.shape, layout: .channelsLast)
+    withExtendedLifetime((dy, y)) {
+        let bits = UnsafePointer(y.raw.assumingMemoryBound(to: Int16.self)), g = dy.pointer, out = dx.pointer
+        for i in 0..<dx.count { out[i] = bits[i] > 0 ? g[i] : 0 }
+    }
+    return dx
 }
 
 func reluForward(_ x: Tensor) -> Tensor {

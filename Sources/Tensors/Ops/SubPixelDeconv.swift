@@ -82,7 +82,7 @@ struct SubPixelDeconv {
     }
 
     /// The input `x` [N, C_in, H, W] (any layout) as the phase convolutions read it: NHWC in `precision`.
-    func operand(_ x: Tensor) -> Activation { Activation(x, precision: precision) }
+    func operand(_ x: Tensor) -> Activation { x.operand(precision) }
 
     /// Returns [dx, dw]; `dy` may have padding channels after the C_out real ones (they are not read); `source`
     /// is the forward's.
