@@ -56,7 +56,8 @@ def measure(body, runs, warmup):
 def line(name, batch, args, times, flops):
     median = times[len(times) // 2]
     p90 = times[min(len(times) - 1, -(-len(times) * 9 // 10) - 1)]
-    return (f"{name} N={batch} {args.height}x{args.width} fp32 median {median * 1e3:.1f} ms p90 {p90 * 1e3:.1f} ms "
+    precision = "bf16-autocast" if getattr(args, "bf16", False) else "fp32"
+    return (f"{name} N={batch} {args.height}x{args.width} {precision} median {median * 1e3:.1f} ms p90 {p90 * 1e3:.1f} ms "
             f"(n={len(times)}) {batch / median:.2f} img/s {flops / median / 1e9:.0f} GFLOP/s")
 
 
@@ -75,7 +76,10 @@ def main():
     parser = model_arguments(argparse.ArgumentParser())
     parser.add_argument("--case", choices=["all", "inference", "training"], default="all")
     parser.add_argument("--adam", action="store_true", help="include an Adam step in the training case")
+    parser.add_argument("--bf16", action="store_true",
+                        help="run every case under torch.autocast('cpu', torch.bfloat16) (fp32 weights and optimizer)")
     args = parser.parse_args()
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16)
 
     torch.manual_seed(0)
     model = build_model(args.model).to(memory_format=torch.channels_last)
@@ -89,7 +93,7 @@ def main():
             flops = conv_flops(model, x)
 
             def infer():
-                with torch.no_grad():
+                with torch.no_grad(), autocast:
                     model(x)
             print(line(f"inference {args.model}", n, args, measure(infer, args.runs, args.warmup), flops))
     if args.case != "inference":
@@ -101,7 +105,9 @@ def main():
 
         def step():
             model.zero_grad(set_to_none=True)
-            F.mse_loss(model(x), target).backward()
+            with autocast:
+                prediction = model(x)
+            F.mse_loss(prediction.float(), target).backward()
             if optimizer:
                 optimizer.step()
         name = f"training fwd+bwd{'+adam' if args.adam else ''} {args.model}"

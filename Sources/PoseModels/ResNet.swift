@@ -3,7 +3,7 @@
 import NN
 import Tensors
 
-/// A residual block: `relu(body(x) + shortcut(x))`.
+/// A residual block: `relu(body(x) + shortcut(x))` (`addReLU`).
 protocol ResidualBlock: Module {
     func callAsFunction(_ x: Tensor) -> Tensor
     /// The body's Conv → BN pairs in order (ReLU after each but the last, which the residual add follows).
@@ -47,7 +47,7 @@ final class BasicBlock: Module, ResidualBlock {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         let out = bn2(conv2(bn1(conv1(x), relu: true)))
-        return relu(add(out, downsample?(x) ?? x))
+        return addReLU(out, downsample?(x) ?? x)
     }
 
     override func visitState(_ visitor: StateVisitor) {
@@ -79,7 +79,7 @@ final class Bottleneck: Module, ResidualBlock {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         let out = bn3(conv3(bn2(conv2(bn1(conv1(x), relu: true)), relu: true)))
-        return relu(add(out, downsample?(x) ?? x))
+        return addReLU(out, downsample?(x) ?? x)
     }
 
     override func visitState(_ visitor: StateVisitor) {

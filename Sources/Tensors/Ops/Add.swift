@@ -1,5 +1,7 @@
-// y = a + b (same shape)   — torch.add
-// Backward: da = dy, db = dy.
+// y = a + b (same shape)   — torch.add;   y = relu(a + b)   — a residual block's end
+// Backward: da = db = dy (masked by y > 0 after the ReLU). Large tensors add with oneDNN's binary primitive
+// (both cores, the ReLU as its post-op: one pass instead of an add and a ReLU); small ones in a Swift loop.
+import CDNNL
 
 /// Elementwise sum of two tensors of the same logical shape; the result has `a`'s layout.
 public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
@@ -8,14 +10,50 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     return y
 }
 
-/// `a + b` without recording (used for gradient accumulation).
-func addNoGrad(_ a: Tensor, _ b: Tensor) -> Tensor {
+/// `relu(a + b)` in one pass (the residual block's sum and ReLU); the result has `a`'s layout.
+public func addReLU(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let y = addNoGrad(a, b, relu: true)
+    recordReLU(y, inputs: [a, b])
+    return y
+}
+
+/// Tensors from this many elements on add with oneDNN (threaded); smaller ones in a loop.
+private let binaryPrimitiveElements = 1 << 16
+
+/// `a + b` (then ReLU with `relu`) without recording (also used for gradient accumulation).
+func addNoGrad(_ a: Tensor, _ b: Tensor, relu: Bool = false) -> Tensor {
     precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
     let b = b.withLayout(a.layout)
     defer { withExtendedLifetime(b) {} }  // raw pointers below outlive the last use of the tensor
     let y = Tensor(uninitialized: a.shape, layout: a.layout)
+    if a.count >= binaryPrimitiveElements && (1...4).contains(a.shape.count) {
+        let md = memoryDesc(of: a)
+        let key = "binary add \(layoutKey(a)) relu \(relu)"
+        let primitive = PrimitiveCache.shared.primitive(key) {
+            var desc = dnnl_binary_desc_t()
+            var src0 = md, src1 = md, dst = md
+            dnnlCheck(dnnl_binary_desc_init(&desc, dnnl_binary_add, &src0, &src1, &dst), "binary desc \(key)")
+            var attr: dnnl_primitive_attr_t?
+            dnnlCheck(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
+            defer { dnnl_primitive_attr_destroy(attr) }
+            if relu {
+                var ops: dnnl_post_ops_t?
+                dnnlCheck(dnnl_post_ops_create(&ops), "post_ops_create")
+                dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "post_ops_append_eltwise")
+                dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
+                dnnl_post_ops_destroy(ops)
+            }
+            return Primitive(opDesc: &desc, attr: attr, what: key)
+        }
+        primitive.execute([(DNNL_ARG_SRC_0, md, a.raw), (DNNL_ARG_SRC_1, md, b.raw), (DNNL_ARG_DST, md, y.raw)])
+        return y
+    }
     let pa = a.pointer, pb = b.pointer, py = y.pointer
-    for i in 0..<a.count { py[i] = pa[i] + pb[i] }
+    if relu {
+        for i in 0..<a.count { py[i] = max(pa[i] + pb[i], 0) }
+    } else {
+        for i in 0..<a.count { py[i] = pa[i] + pb[i] }
+    }
     return y
 }
 

@@ -7,13 +7,20 @@ import CDNNL
 /// Rectified linear unit; the result has `x`'s layout.
 public func relu(_ x: Tensor) -> Tensor {
     let y = reluForward(x)
-    if Tape.autocast == .bf16 && Tape.needsRecord([x]) && y.shape.count == 4 {
-        let saved = y.operand(.bf16)
-        Tape.record(y, inputs: [x]) { dy in [reluBackward(dy, positive: saved)] }
-    } else {
-        Tape.record(y, inputs: [x]) { dy in [reluBackward(dy, y)] }
-    }
+    recordReLU(y, inputs: [x])
     return y
+}
+
+/// Records the backward of `y = relu(f(inputs))` for an f whose gradient passes unchanged to every input
+/// (identity, sum): each input receives dy masked by y > 0, read from y or, under bf16 autocast, from its bf16 copy.
+func recordReLU(_ y: Tensor, inputs: [Tensor]) {
+    let count = inputs.count  // not the inputs: the closure must not keep them alive
+    if Tape.autocast == .bf16 && Tape.needsRecord(inputs) && y.shape.count == 4 {
+        let saved = y.operand(.bf16)
+        Tape.record(y, inputs: inputs) { dy in Array(repeating: reluBackward(dy, positive: saved), count: count) }
+    } else {
+        Tape.record(y, inputs: inputs) { dy in Array(repeating: reluBackward(dy, y), count: count) }
+    }
 }
 
 /// dx = dy where the bf16 activation `y` is positive (as an Int16: sign bit clear and not +0), NHWC.
