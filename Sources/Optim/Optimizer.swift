@@ -90,25 +90,6 @@ func withParameterAndGradient(_ p: Tensor, _ body: (UnsafeMutablePointer<Float>,
     }
 }
 
-/// Splits `count` elements into chunks and runs `body(start, end)` on them, on both cores for large
-/// tensors (the update is memory-bound; small tensors are not worth a thread hop).
-@inline(__always)
-func forEachChunk(_ count: Int, _ body: (Int, Int) -> Void) {
-    let minimumParallel = 1 << 17
-    let workers = ProcessInfo.processInfo.activeProcessorCount
-    if count < minimumParallel || workers < 2 {
-        body(0, count)
-        return
-    }
-    let chunks = workers * 4
-    let size = ((count + chunks - 1) / chunks + 15) & ~15
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        let start = c * size
-        let end = min(count, start + size)
-        if start < end { body(start, end) }
-    }
-}
-
 /// Stored order (`layout`) → logical order, for exporting state kept beside a parameter.
 func logicalValues(_ stored: [Float], shape: [Int], layout: Layout) -> [Float] {
     guard layout == .channelsLast, shape.count == 4 else { return stored }

@@ -30,7 +30,9 @@ func reluBackward(_ dy: Tensor, positive y: Activation) -> Tensor {
     let dx = Tensor(uninitialized: y.shape, layout: .channelsLast)
     withExtendedLifetime((dy, y)) {
         let bits = UnsafePointer(y.raw.assumingMemoryBound(to: Int16.self)), g = dy.pointer, out = dx.pointer
-        for i in 0..<dx.count { out[i] = bits[i] > 0 ? g[i] : 0 }
+        forEachChunk(dx.count) { start, end in
+            for i in start..<end { out[i] = bits[i] > 0 ? g[i] : 0 }
+        }
     }
     return dx
 }
