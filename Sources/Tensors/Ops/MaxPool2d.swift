@@ -26,6 +26,7 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int, padding: Int) -
     let workspace = Storage(count: (memoryDescSize(workspaceDesc) + 3) / 4)
     forward.execute([(DNNL_ARG_SRC, srcDesc, x.raw), (DNNL_ARG_DST, dstDesc, y.raw),
                      (DNNL_ARG_WORKSPACE, workspaceDesc, UnsafeMutableRawPointer(workspace.pointer))])
+    let (shape, layout) = (x.shape, x.layout)  // not x: the backward needs only the workspace
     Tape.record(y, inputs: [x]) { dy in
         let backward = PrimitiveCache.shared.primitive("\(key) bwd") {
             var desc = dnnl_pooling_v2_desc_t()
@@ -35,9 +36,9 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int, padding: Int) -
                 dims(0), dims(padding), dims(padding)), "maxpool bwd desc")
             return Primitive(opDesc: &desc, hint: forward, what: "\(key) bwd")
         }
-        let dy = dy.withLayout(x.layout)
+        let dy = dy.withLayout(layout)
         defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
-        let dx = Tensor(uninitialized: x.shape, layout: x.layout)
+        let dx = Tensor(uninitialized: shape, layout: layout)
         backward.execute([(DNNL_ARG_DIFF_DST, dstDesc, dy.raw), (DNNL_ARG_DIFF_SRC, srcDesc, dx.raw),
                           (DNNL_ARG_WORKSPACE, workspaceDesc, UnsafeMutableRawPointer(workspace.pointer))])
         return [dx]

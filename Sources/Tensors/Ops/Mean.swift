@@ -21,9 +21,10 @@ public func mean(_ inputs: [Tensor]) -> Tensor {
             for i in 0..<count { py[i] = previous[i] + p[i] }
         }
     }
+    let inputCount = inputs.count  // not the inputs: the closure must not keep them alive
     Tape.record(y, inputs: inputs) { dy in
         let share = scaleNoGrad(dy, by: 1 / k)
-        return Array(repeating: share, count: inputs.count)
+        return Array(repeating: share, count: inputCount)
     }
     return y
 }

@@ -71,7 +71,7 @@ public func upsample(_ x: Tensor, factor: Int, mode: UpsampleMode) -> Tensor {
     Tape.record(y, inputs: [x]) { dy in
         let dy = dy.withLayout(.channelsLast)
         defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
-        let dx = Tensor(zeros: x.shape, layout: .channelsLast)
+        let dx = Tensor(zeros: [n, c, h, w], layout: .channelsLast)  // not x.shape: the closure would keep x
         for image in 0..<n {
             let g = dy.pointer + image * oh * ow * c, d = dx.pointer + image * h * w * c
             forEachTap(rows: rows, cols: cols, inputWidth: w) { o, i, weight in
