@@ -13,7 +13,7 @@ public enum InferenceEngine: String, Sendable, CaseIterable, CustomStringConvert
     public var description: String { rawValue }
 
     /// Whether this CPU can run the engine: `fused-bf16` needs a native bf16 convolution.
-    public var isAvailable: Bool { self != .fusedBF16 || bf16ConvolutionImplementation() != nil }
+    public var isAvailable: Bool { self != .fusedBF16 || Precision.bf16.isAvailable }
 }
 
 extension PoseNet {

@@ -10,6 +10,9 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
 
     var dataType: dnnl_data_type_t { self == .fp32 ? dnnl_f32 : dnnl_bf16 }
     var byteWidth: Int { self == .fp32 ? 4 : 2 }
+
+    /// Whether this CPU computes convolutions in this precision natively (bf16: `bf16ConvolutionImplementation()`).
+    public var isAvailable: Bool { self == .fp32 || bf16ConvolutionImplementation() != nil }
 }
 
 /// An NHWC activation [N, C, H, W] of `precision` elements; fp32 ones share memory with `Tensor`s.

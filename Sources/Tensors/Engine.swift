@@ -85,6 +85,19 @@ func channelSlice(_ shape: [Int], start: Int, totalChannels: Int,
     }
 }
 
+/// Primitive attributes with post-ops `sum(1.0)` (if `sum`) then `eltwise relu` (if `relu`); the caller destroys them.
+func postOpsAttribute(sum: Bool, relu: Bool) -> dnnl_primitive_attr_t {
+    var attr: dnnl_primitive_attr_t?
+    dnnlCheck(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
+    var ops: dnnl_post_ops_t?
+    dnnlCheck(dnnl_post_ops_create(&ops), "post_ops_create")
+    if sum { dnnlCheck(dnnl_post_ops_append_sum(ops, 1), "post_ops_append_sum") }
+    if relu { dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "post_ops_append_eltwise") }
+    dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
+    dnnl_post_ops_destroy(ops)
+    return attr!
+}
+
 func memoryDescSize(_ md: dnnl_memory_desc_t) -> Int {
     var md = md
     return dnnl_memory_desc_get_size(&md)

@@ -158,7 +158,7 @@ extension TrainConfig {
         try check(train.logInterval >= 1, "train.log_interval", "must be at least 1 (got \(train.logInterval))")
         try check(train.checkpointInterval >= 1, "train.checkpoint_interval",
                   "must be at least 1 (got \(train.checkpointInterval))")
-        try check(train.precision == .fp32 || bf16ConvolutionImplementation() != nil, "train.precision",
+        try check(train.precision.isAvailable, "train.precision",
                   "bf16 needs a CPU with native bf16 convolutions (avx512_bf16); this one has none: use fp32")
         try check(eval.boxes == .gt || !eval.boxFile.isEmpty, "eval.box_file", "must name a file when eval.boxes is file")
         try check(eval.interval >= 1, "eval.interval", "must be at least 1 (got \(eval.interval))")

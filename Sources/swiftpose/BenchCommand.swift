@@ -60,7 +60,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
-        if precision == .bf16 && bf16ConvolutionImplementation() == nil {
+        if !precision.isAvailable {
             throw ValidationError("--precision bf16: this CPU has no native bf16 convolutions (avx512_bf16); use fp32")
         }
         guard parseInputSize(inputSize) != nil else {

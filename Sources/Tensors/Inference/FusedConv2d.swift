@@ -75,19 +75,6 @@ private func fusedConvPrimitive(_ geometry: ConvGeometry, source: Precision, des
     }
 }
 
-/// Primitive attributes with post-ops `sum(1.0)` (if `sum`) then `eltwise relu` (if `relu`).
-private func postOpsAttribute(sum: Bool, relu: Bool) -> dnnl_primitive_attr_t {
-    var attr: dnnl_primitive_attr_t?
-    dnnlCheck(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
-    var ops: dnnl_post_ops_t?
-    dnnlCheck(dnnl_post_ops_create(&ops), "post_ops_create")
-    if sum { dnnlCheck(dnnl_post_ops_append_sum(ops, 1), "post_ops_append_sum") }
-    if relu { dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "post_ops_append_eltwise") }
-    dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
-    dnnl_post_ops_destroy(ops)
-    return attr!
-}
-
 /// oneDNN's implementation of a small bf16 convolution on this CPU (e.g. `brg:avx512_core_bf16`), or nil
 /// when the CPU has no native bf16 (oneDNN would emulate or fall back to `ref:`).
 public func bf16ConvolutionImplementation() -> String? {

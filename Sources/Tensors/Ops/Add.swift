@@ -33,16 +33,8 @@ func addNoGrad(_ a: Tensor, _ b: Tensor, relu: Bool = false) -> Tensor {
             var desc = dnnl_binary_desc_t()
             var src0 = md, src1 = md, dst = md
             dnnlCheck(dnnl_binary_desc_init(&desc, dnnl_binary_add, &src0, &src1, &dst), "binary desc \(key)")
-            var attr: dnnl_primitive_attr_t?
-            dnnlCheck(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
+            let attr = postOpsAttribute(sum: false, relu: relu)
             defer { dnnl_primitive_attr_destroy(attr) }
-            if relu {
-                var ops: dnnl_post_ops_t?
-                dnnlCheck(dnnl_post_ops_create(&ops), "post_ops_create")
-                dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "post_ops_append_eltwise")
-                dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
-                dnnl_post_ops_destroy(ops)
-            }
             return Primitive(opDesc: &desc, attr: attr, what: key)
         }
         primitive.execute([(DNNL_ARG_SRC_0, md, a.raw), (DNNL_ARG_SRC_1, md, b.raw), (DNNL_ARG_DST, md, y.raw)])

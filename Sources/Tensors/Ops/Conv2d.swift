@@ -126,9 +126,9 @@ func conv2dForward(_ x: Activation, _ w: Tensor, _ b: Tensor?, _ geometry: ConvG
 func conv2dBackward(_ dy: Activation, _ x: Activation, _ w: Tensor, _ geometry: ConvGeometry,
                     needsInputGrad: Bool) -> [Tensor?] {
     defer { withExtendedLifetime((dy, x)) {} }  // raw pointers below outlive the last use of the activations
-    let hint = forwardPrimitive(geometry)
     var dx: Tensor?
     if needsInputGrad {
+        let hint = forwardPrimitive(geometry)
         let primitive = PrimitiveCache.shared.primitive("conv bwd data \(geometry)") {
             var desc = dnnl_convolution_desc_t()
             var diffSrc = geometry.inputGradDesc, weights = geometry.weightsAnyDesc, diffDst = geometry.outputGradDesc
