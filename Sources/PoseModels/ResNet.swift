@@ -113,6 +113,11 @@ public final class ResNet: Module {
     public let outChannels: Int
     let conv1: Conv2d, bn1: BatchNorm2d
     let layer1: ResNetStage, layer2: ResNetStage, layer3: ResNetStage, layer4: ResNetStage
+    /// The layout of layer1…4's activations in fp32: `blocked` (oneDNN's nChw16c, what its AVX-512 training
+    /// kernels run fastest on) where this CPU has those kernels and the widths are multiples of 16, else
+    /// `channelsLast`. Under bf16 autocast the stages run channelsLast (the NHWC bf16 operands). The output
+    /// feature is channelsLast either way.
+    public var activationLayout: Layout
 
     /// Blocks per stage, as torchvision.
     static func blockCounts(depth: Int) -> [Int]? {
@@ -153,11 +158,13 @@ public final class ResNet: Module {
         layer3 = stage(4 * baseWidth, counts[2], stride: 2)
         layer4 = stage(8 * baseWidth, counts[3], stride: 2)
         outChannels = 8 * baseWidth * expansion
+        activationLayout = Layout.blocked.isAvailable && Layout.blocked.holds(channels: baseWidth) ? .blocked : .channelsLast
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let stem = maxPool2d(bn1(conv1(x), relu: true), kernelSize: 3, stride: 2, padding: 1)
-        return layer4(layer3(layer2(layer1(stem))))
+        let layout = Tape.autocast == .fp32 ? activationLayout : .channelsLast
+        return toLayout(layer4(layer3(layer2(layer1(toLayout(stem, layout))))), .channelsLast)
     }
 
     public override func visitState(_ visitor: StateVisitor) {

@@ -54,6 +54,7 @@ func formatTag(rank: Int, _ layout: Layout) -> dnnl_format_tag_t {
     case (3, _): return dnnl_abc
     case (4, .contiguous): return dnnl_abcd
     case (4, .channelsLast): return dnnl_acdb
+    case (4, .blocked): return dnnl_nChw16c
     default: preconditionFailure("formatTag: rank \(rank) with layout \(layout)")
     }
 }
@@ -82,6 +83,8 @@ func channelSlice(_ shape: [Int], start: Int, totalChannels: Int,
         return (memoryDesc(shape, strides: [h * w * totalChannels, 1, w * totalChannels, totalChannels]), start)
     case .contiguous:
         return (memoryDesc(shape, strides: [totalChannels * h * w, h * w, w, 1]), start * h * w)
+    case .blocked:
+        preconditionFailure("channelSlice: blocked tensors have no strided channel views; convert with toLayout first")
     }
 }
 
@@ -122,15 +125,20 @@ final class Primitive: @unchecked Sendable {
     let handle: dnnl_primitive_t
     /// oneDNN's implementation name, e.g. `brg:avx512_core` or `jit:avx512_core`.
     let implementation: String
+    /// The scratch memory each run needs (nil: none), passed by `execute`.
+    private let scratchpadDesc: dnnl_memory_desc_t?
 
     /// Creates the primitive from an op descriptor (pointer to a `dnnl_*_desc_t`).
     convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil, what: String) {
         var pd: dnnl_primitive_desc_t?
-        dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLContext.shared.engine, hint?.descriptor),
-                  "primitive_desc_create \(what)")
+        withUserScratchpad(attr) { attr in
+            dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLContext.shared.engine, hint?.descriptor),
+                      "primitive_desc_create \(what)")
+        }
         self.init(descriptor: pd!, what: what)
     }
 
+    /// `descriptor` must have been created with a user scratchpad (`withUserScratchpad`).
     init(descriptor: dnnl_primitive_desc_t, what: String) {
         self.descriptor = descriptor
         var primitive: dnnl_primitive_t?
@@ -139,6 +147,8 @@ final class Primitive: @unchecked Sendable {
         var info: UnsafePointer<CChar>?
         dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
         implementation = info.map { String(cString: $0) } ?? "?"
+        let scratchpad = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0).pointee
+        scratchpadDesc = memoryDescSize(scratchpad) > 0 ? scratchpad : nil
         PrimitiveLog.shared.note(what: what, implementation: implementation)
     }
 
@@ -151,9 +161,12 @@ final class Primitive: @unchecked Sendable {
     func execute(_ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) {
         let context = DNNLContext.shared
         var memories: [dnnl_memory_t?] = []
-        memories.reserveCapacity(arguments.count)
+        memories.reserveCapacity(arguments.count + 1)
         var args: [dnnl_exec_arg_t] = []
-        for (slot, md, pointer) in arguments {
+        let scratchpad = scratchpadDesc.map { Storage(count: (memoryDescSize($0) + 3) / 4) }
+        defer { withExtendedLifetime(scratchpad) {} }
+        let scratchpadArgument = scratchpad.map { (DNNL_ARG_SCRATCHPAD, scratchpadDesc!, UnsafeMutableRawPointer($0.pointer)) }
+        for (slot, md, pointer) in arguments + (scratchpadArgument.map { [$0] } ?? []) {
             var md = md
             var memory: dnnl_memory_t?
             dnnlCheck(dnnl_memory_create(&memory, &md, context.engine, pointer), "memory_create")
@@ -166,6 +179,18 @@ final class Primitive: @unchecked Sendable {
         context.executionLock.unlock()
         for memory in memories { dnnl_memory_destroy(memory) }
     }
+}
+
+/// Runs `body` with `attr` (or new attributes) set to a user-provided scratchpad. oneDNN's default library
+/// scratchpad belongs to the thread that created the primitive; a primitive cached on one thread and run on
+/// another then reads a scratchpad that thread never allocated (Winograd convolutions crashed so under parallel
+/// tests). `Primitive.execute` passes every run its own scratchpad instead.
+func withUserScratchpad<R>(_ attr: dnnl_primitive_attr_t?, _ body: (dnnl_primitive_attr_t) -> R) -> R {
+    var attributes = attr
+    if attributes == nil { dnnlCheck(dnnl_primitive_attr_create(&attributes), "primitive_attr_create") }
+    defer { if attr == nil { dnnl_primitive_attr_destroy(attributes) } }
+    dnnlCheck(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "set_scratchpad_mode")
+    return body(attributes!)
 }
 
 /// Primitives cached by a key describing their parameters; created once, reused every step.

@@ -30,6 +30,8 @@ public enum Tape {
         var gradEnabled = true
         /// The precision convolutions compute in (`withAutocast`).
         var autocast = Precision.fp32
+        /// Whether convolutions may run as Winograd (`withWinograd`).
+        var winograd = true
     }
 
     static var state: State {
@@ -51,7 +53,10 @@ public enum Tape {
     }
 
     /// The precision this thread's convolutions compute in: fp32, or bf16 inside `withAutocast(.bf16)`.
-    static var autocast: Precision { state.autocast }
+    public static var autocast: Precision { state.autocast }
+
+    /// Whether this thread's fp32 3×3 convolutions may run as Winograd: true, or as set by `withWinograd`.
+    static var winograd: Bool { state.winograd }
 
     /// Whether an op with these inputs must record an entry.
     static func needsRecord(_ inputs: [Tensor?]) -> Bool {
@@ -97,6 +102,18 @@ public func withAutocast<R>(_ precision: Precision, _ body: () throws -> R) reth
     let saved = state.autocast
     state.autocast = precision
     defer { state.autocast = saved }
+    return try body()
+}
+
+/// Runs `body` with this thread's fp32 3×3 stride-1 convolutions on blocked activations allowed (the default)
+/// or not to run as oneDNN's Winograd F(4×4, 3×3) — faster, with slightly larger rounding errors than direct
+/// convolution (as `torch.backends.cudnn.allow_tf32` trades a little precision for speed). Backward runs each
+/// convolution with the algorithm of its forward.
+public func withWinograd<R>(_ enabled: Bool, _ body: () throws -> R) rethrows -> R {
+    let state = Tape.state
+    let saved = state.winograd
+    state.winograd = enabled
+    defer { state.winograd = saved }
     return try body()
 }
 

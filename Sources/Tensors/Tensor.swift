@@ -4,14 +4,36 @@ import Foundation
 import Synchronization
 
 /// How a tensor's elements are stored. The logical shape is always PyTorch's (`[N, C, H, W]` for
-/// images); `channelsLast` stores a 4-D tensor as NHWC, which oneDNN's convolutions run fastest on.
+/// images); `channelsLast` stores a 4-D tensor as NHWC, which oneDNN's convolutions take at every boundary;
+/// `blocked` is oneDNN's own nChw16c, what its AVX-512 training kernels run fastest on.
 public enum Layout: Sendable, Equatable, CustomStringConvertible {
     /// Row-major in the logical order (NCHW for 4-D).
     case contiguous
     /// NHWC for a 4-D tensor.
     case channelsLast
+    /// nChw16c for a 4-D tensor whose C is a multiple of 16: [N, C/16, H, W, 16], the same element count.
+    case blocked
 
-    public var description: String { self == .contiguous ? "contiguous" : "channelsLast" }
+    /// The channel block of `blocked`.
+    public static let channelBlock = 16
+
+    public var description: String {
+        switch self {
+        case .contiguous: return "contiguous"
+        case .channelsLast: return "channelsLast"
+        case .blocked: return "blocked"
+        }
+    }
+
+    /// Whether oneDNN on this CPU has jit kernels for `blocked` (nChw16c is AVX-512's block).
+    public var isAvailable: Bool {
+        guard self == .blocked else { return true }
+        let avx512 = dnnl_cpu_isa_avx512_core.rawValue
+        return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
+    }
+
+    /// Whether a 4-D tensor with `channels` channels can be stored in this layout.
+    public func holds(channels: Int) -> Bool { self != .blocked || channels % Self.channelBlock == 0 }
 }
 
 /// A float32 tensor. Shapes and element order at every public boundary are PyTorch's (NCHW, C order).
@@ -40,7 +62,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor whose memory is not initialised (ops overwrite every element).
     init(uninitialized shape: [Int], layout: Layout = .contiguous) {
-        precondition(layout == .contiguous || shape.count == 4, "channelsLast needs a 4-D shape, got \(shape)")
+        precondition(layout == .contiguous || (shape.count == 4 && layout.holds(channels: shape[1])),
+                     "\(layout) needs a 4-D shape (blocked: C a multiple of 16), got \(shape)")
         self.shape = shape
         self.layout = layout
         storage = Storage(count: shape.reduce(1, *))
@@ -127,7 +150,9 @@ func reorder(from sourceDesc: dnnl_memory_desc_t, _ source: UnsafeMutableRawPoin
         var pd: dnnl_primitive_desc_t?
         var s = sourceDesc, t = targetDesc
         let engine = DNNLContext.shared.engine
-        dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, engine, &t, engine, nil), "reorder")
+        withUserScratchpad(nil) { attr in
+            dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, engine, &t, engine, attr), "reorder")
+        }
         return Primitive(descriptor: pd!, what: "reorder")
     }
     primitive.execute([(DNNL_ARG_FROM, sourceDesc, source), (DNNL_ARG_TO, targetDesc, target)])

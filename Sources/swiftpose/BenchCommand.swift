@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
             Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS. \
             --engine chooses the inference cases' forward pass (training always runs the plain ops); \
             --precision the training convolutions' arithmetic (bf16: autocast, fp32 master weights); --adam \
-            adds an Adam step to each training run (as `Tools/bench_pytorch.py --adam`).
+            adds an Adam step to each training run (as `Tools/bench_pytorch.py --adam`). In fp32 the backbone's             stages keep their activations in oneDNN's blocked layout and run their 3×3 convolutions as Winograd             where the CPU allows (AVX-512); --layout channelsLast and --no-winograd turn those off for comparison.
 
             With --baseline, a second model is timed alternately with --model, run by run, and each case \
             also prints the median of the per-run time ratios: on a shared machine whose speed drifts, this \
@@ -55,11 +55,20 @@ struct Bench: ParsableCommand {
     @Flag(help: "Include an Adam step (lr 1e-3) in each training run.")
     var adam = false
 
+    @Option(help: "Layout of the backbone stages' fp32 activations: blocked (nChw16c, the default where AVX-512) or channelsLast.")
+    var layout: BackboneLayout?
+
+    @Flag(inversion: .prefixedNo, help: "Run fp32 3×3 convolutions on blocked activations as Winograd F(4×4, 3×3).")
+    var winograd = true
+
     @Option(help: "A second model name (same options) timed alternately with --model, for a time ratio.")
     var baseline: String?
 
     func validate() throws {
         guard batch > 0, runs > 0, warmup >= 0 else { throw ValidationError("--batch and --runs must be positive") }
+        if layout == .blocked && !Layout.blocked.isAvailable {
+            throw ValidationError("--layout blocked: oneDNN has no AVX-512 kernels on this CPU; use channelsLast")
+        }
         if !precision.isAvailable {
             throw ValidationError("--precision bf16: this CPU has no native bf16 convolutions (avx512_bf16); use fp32")
         }
@@ -75,13 +84,16 @@ struct Bench: ParsableCommand {
         var names = [try model.parsedName()]
         if let baseline { names.append(try ModelName(parsing: baseline)) }
         let nets = names.map { PoseNet(name: $0, options: model.options) }
-        for net in nets { net.initializeWeights(seed: 0) }
+        for net in nets {
+            net.initializeWeights(seed: 0)
+            if let layout { net.backbone.activationLayout = layout.layout }
+        }
         print(benchmarkHeader())
         if which != .training {
             let forwards = nets.map { $0.inferenceForward(engine: engine.engine) }
             for n in [1, batch] {
                 let x = randomInput(n)
-                let results = measure(forwards.map { forward in { _ = forward(x) } })
+                let results = measure(forwards.map { forward in { _ = withWinograd(winograd) { forward(x) } } })
                 report(results, names: names, case: "inference", batch: n, engine: engine.engine.rawValue)
             }
         }
@@ -95,7 +107,7 @@ struct Bench: ParsableCommand {
             let optimizers = try nets.map { try Adam(parameters: $0.parameters()) }
             let results = measure(zip(nets, optimizers).map { net, optimizer in {
                 net.zeroGrad()
-                backward(withAutocast(precision) { mseLoss(net(x), target) })
+                backward(withWinograd(winograd) { withAutocast(precision) { mseLoss(net(x), target) } })
                 if adam { optimizer.step(lr: 1e-3) }
             } })
             report(results, names: names, case: "training fwd+bwd" + (adam ? "+adam" : ""), batch: batch,
@@ -181,4 +193,11 @@ func peakResidentMiB() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
+}
+
+/// `--layout`: the backbone stages' activation layout.
+enum BackboneLayout: String, ExpressibleByArgument, CaseIterable {
+    case blocked, channelsLast
+
+    var layout: Layout { self == .blocked ? .blocked : .channelsLast }
 }
