@@ -6,7 +6,8 @@
 // - the head's deconvolutions are sub-pixel convolutions with their BatchNorm folded and ReLU fused;
 // - the 1×1 prediction convolutions write fp32; the multi-scale head's concatenation, parameter-free upsampling
 //   and averaging are the ordinary tensor ops, wired by `MultiScaleDeconvHead.forward`.
-// Activations are fp32 or bf16 (bf16 weights too; fp32 accumulation, bias and heatmaps).
+// Activations are fp32 or bf16 (bf16 weights too; fp32 accumulation, bias and heatmaps); in fp32 the residual
+// blocks run on blocked activations, their 3×3 convolutions as Winograd, as the training forward does.
 import NN
 import Tensors
 
@@ -26,6 +27,9 @@ public final class InferencePlan {
     let predictions: [FoldedConv]
     /// The multi-scale head whose wiring the plan follows (nil for SimpleBaseline).
     let multiScale: MultiScaleDeconvHead?
+    /// The residual blocks' activation layout: the backbone's `activationLayout` in fp32 (blocked: 3×3
+    /// convolutions as Winograd), channelsLast in bf16.
+    let blockLayout: Layout
     private let sources: [(tensor: Tensor, version: Int)]
 
     /// Folds `model`'s current parameters and running statistics (eval-mode semantics whatever its mode).
@@ -49,6 +53,7 @@ public final class InferencePlan {
             FoldedConv(weight: $0.weight.copy(), bias: $0.bias!.copy(), stride: $0.stride, padding: $0.padding)
         }
         multiScale = model.multiScaleHead
+        blockLayout = precision == .fp32 ? backbone.activationLayout : .channelsLast
         sources = model.namedState().compactMap { entry in
             switch entry.value {
             case .parameter(let t), .buffer(let t): return (t, t.version)
@@ -66,9 +71,9 @@ public final class InferencePlan {
                      "InferencePlan: input \(x.shape) must be [N, 3, H, W] with H and W divisible by 32")
         return Tape.withoutGrad {
             let stemOutput = fusedConv2d(Activation(x, precision: precision), stem, relu: true)
-            var feature = maxPool2d(stemOutput, kernelSize: 3, stride: 2, padding: 1)
+            var feature = maxPool2d(stemOutput, kernelSize: 3, stride: 2, padding: 1).withLayout(blockLayout)
             for block in blocks { feature = block(feature) }
-            return head(feature)
+            return head(feature.withLayout(.channelsLast))
         }
     }
 

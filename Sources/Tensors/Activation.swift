@@ -59,6 +59,14 @@ public final class Activation: @unchecked Sendable {
         reorder(from: memoryDesc(of: tensor), tensor.raw, to: desc, raw)
     }
 
+    /// The same values stored in `layout` (self when already so).
+    public func withLayout(_ layout: Layout) -> Activation {
+        if layout == self.layout { return self }
+        let out = Activation(uninitialized: shape, precision: precision, layout: layout)
+        reorder(from: desc, raw, to: out.desc, out.raw)
+        return out
+    }
+
     /// The values as an fp32 tensor in this layout (sharing this memory when fp32, converted from bf16).
     public func tensor() -> Tensor {
         if precision == .fp32 { return Tensor(sharing: storage, shape: shape, layout: layout) }

@@ -138,6 +138,16 @@ final class Primitive: @unchecked Sendable {
         self.init(descriptor: pd!, what: what)
     }
 
+    /// The primitive, or nil when oneDNN has no implementation for the op descriptor (instead of stopping).
+    static func ifImplemented(opDesc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil, what: String) -> Primitive? {
+        var pd: dnnl_primitive_desc_t?
+        let status = withUserScratchpad(attr) { attr in
+            dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLContext.shared.engine, nil)
+        }
+        guard status == dnnl_success, let pd else { return nil }
+        return Primitive(descriptor: pd, what: what)
+    }
+
     /// `descriptor` must have been created with a user scratchpad (`withUserScratchpad`).
     init(descriptor: dnnl_primitive_desc_t, what: String) {
         self.descriptor = descriptor

@@ -32,9 +32,11 @@ struct InferencePlanTests {
         return zip(values, reference).map { abs($0 - $1) }.max()! / scale
     }
 
-    @Test("fused fp32 output within 1e-4 of max|plain| (SimpleBaseline and multi-scale heads)", arguments: models)
-    func fusedFP32(name: String) throws {
+    @Test("fused fp32 output within 1e-4 of max|plain| (SimpleBaseline and multi-scale heads; blocked + Winograd and channelsLast)",
+          arguments: models, PoseNetParityTests.layouts)
+    func fusedFP32(name: String, layout: Layout) throws {
         let model = try Self.model(name)
+        model.backbone.activationLayout = layout
         let x = Self.input()
         let reference = Tape.withoutGrad { model(x) }.toArray()
         let y = InferencePlan(model, precision: .fp32)(x)

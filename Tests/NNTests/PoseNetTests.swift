@@ -79,20 +79,25 @@ struct PoseNetStructureTests {
 /// Outputs, loss, gradients and running statistics against PyTorch on the counter-weight fixtures.
 @Suite("PoseNet matches PyTorch")
 struct PoseNetParityTests {
-    static func model(for fixture: ModelParityFixture) throws -> PoseNet {
+    static func model(for fixture: ModelParityFixture, layout: Layout) throws -> PoseNet {
         let options = ModelOptions(width: HeadWidth(rawValue: fixture.width)!,
                                    upsample: UpsampleMode(rawValue: fixture.upsample)!, joints: fixture.joints)
         let model = PoseNet(name: try ModelName(parsing: fixture.model), options: options)
         try model.loadStateDict(counterStateDict(shapes: model.stateShapes()), file: "counter weights")
+        model.backbone.activationLayout = layout
         return model
     }
 
+    /// The backbone layouts to test: blocked (3×3 convolutions as Winograd) where the CPU has its kernels,
+    /// and channelsLast (direct convolutions) always.
+    static let layouts: [Layout] = Layout.blocked.isAvailable ? [.blocked, .channelsLast] : [.channelsLast]
+
     static func maxAbs(_ values: [Float]) -> Float { values.map { abs($0) }.max() ?? 0 }
 
-    @Test("eval-mode output within 1e-4 of max|ref|", arguments: ModelParityFixture.cases)
-    func evalOutput(name: String) throws {
+    @Test("eval-mode output within 1e-4 of max|ref|", arguments: ModelParityFixture.cases, layouts)
+    func evalOutput(name: String, layout: Layout) throws {
         let fixture = try ModelParityFixture.load(name)
-        let model = try Self.model(for: fixture)
+        let model = try Self.model(for: fixture, layout: layout)
         model.eval()
         let y = Tape.withoutGrad { model(Tensor(shape: fixture.input.shape, values: fixture.inputValues)) }
         let reference = try fixture.evalOutput().floats()
@@ -102,10 +107,10 @@ struct PoseNetParityTests {
     }
 
     @Test("train mode: output, loss, every gradient (1e-3 of max|ref grad|) and running stats (1e-5)",
-          arguments: ModelParityFixture.cases)
-    func trainStep(name: String) throws {
+          arguments: ModelParityFixture.cases, layouts)
+    func trainStep(name: String, layout: Layout) throws {
         let fixture = try ModelParityFixture.load(name)
-        let model = try Self.model(for: fixture)
+        let model = try Self.model(for: fixture, layout: layout)
         model.train()
         model.requiresGrad(true)
         let x = Tensor(shape: fixture.input.shape, values: fixture.inputValues)

@@ -1,7 +1,8 @@
 // y[N,O,H',W'] = act(x[N,C,H,W] ⋆ w'[O,C,kh,kw] + b'[O] (+ r[N,O,H',W']))   — inference only, no tape
 // One oneDNN forward_inference convolution with post-ops: `sum` (the residual r, accumulated into the
 // destination, which is r's memory) then `eltwise relu`. Conv → BatchNorm(eval) pairs come in folded
-// (`foldBatchNorm`). Source and destination are NHWC fp32 or bf16; weights are reordered (and converted to
+// (`foldBatchNorm`). Source and destination are NHWC fp32 or bf16, or blocked fp32 (3×3 stride-1 ones then run
+// as Winograd where oneDNN has it for the post-ops, as in training: `ConvGeometry.preferringWinograd`); weights are reordered (and converted to
 // bf16) into the primitive's layout once and cached while the folded weight is unchanged; bias stays fp32;
 // accumulation is fp32.
 import CDNNL
@@ -24,7 +25,8 @@ public struct FoldedConv: Sendable {
 }
 
 /// `act(conv(x) + bias (+ residual))` in one oneDNN primitive; returns `residual` itself when given (its
-/// memory is overwritten: pass a residual nobody reads afterwards).
+/// memory is overwritten: pass a residual nobody reads afterwards). The result has the input's layout (NHWC when
+/// the input is blocked and O not a multiple of 16).
 /// - Parameters:
 ///   - relu: apply ReLU after the bias and the residual sum (eltwise post-op).
 ///   - residual: the block's shortcut `[N, O, H', W']`, same precision as the result (sum post-op).
@@ -33,12 +35,13 @@ public func fusedConv2d(_ x: Activation, _ conv: FoldedConv, relu: Bool, residua
                         output: Precision? = nil) -> Activation {
     precondition(x.shape[1] == conv.weight.shape[1],
                  "fusedConv2d: input \(x.shape) and weight \(conv.weight.shape) do not match")
+    let x = x.layout.holds(channels: conv.weight.shape[0]) ? x : x.withLayout(.channelsLast)
     let geometry = ConvGeometry(input: x.shape, weight: conv.weight.shape, stride: conv.stride,
-                                padding: conv.padding, hasBias: true)
+                                padding: conv.padding, hasBias: true, layout: x.layout).preferringWinograd()
     let precision = residual?.precision ?? output ?? x.precision
-    let y = residual ?? Activation(uninitialized: geometry.output, precision: precision)
-    precondition(y.shape == geometry.output && y.precision == precision,
-                 "fusedConv2d: residual \(y.shape) \(y.precision), expected \(geometry.output) \(precision)")
+    let y = residual ?? Activation(uninitialized: geometry.output, precision: precision, layout: x.layout)
+    precondition(y.shape == geometry.output && y.precision == precision && y.layout == x.layout,
+                 "fusedConv2d: residual \(y.shape) \(y.precision) \(y.layout), expected \(geometry.output) \(precision) \(x.layout)")
     fusedConvForward(x, conv.weight, conv.bias, geometry, relu: relu, accumulate: residual != nil, into: y)
     return y
 }
@@ -61,17 +64,24 @@ private func fusedConvPrimitive(_ geometry: ConvGeometry, source: Precision, des
                                 relu: Bool, accumulate: Bool) -> Primitive {
     let key = "fused conv \(geometry) \(source)->\(destination) sum \(accumulate) relu \(relu)"
     return PrimitiveCache.shared.primitive(key) {
-        var desc = dnnl_convolution_desc_t()
-        var src = memoryDesc(geometry.input, dnnl_acdb, source.dataType)
-        var weights = memoryDesc(geometry.weight, dnnl_format_tag_any, source.dataType)
-        var bias = geometry.biasDesc
-        var dst = memoryDesc(geometry.output, dnnl_acdb, destination.dataType)
-        dnnlCheck(dnnl_convolution_forward_desc_init(
-            &desc, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights, &bias, &dst,
-            geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "fused conv desc \(geometry)")
+        let tag = formatTag(rank: 4, geometry.layout)
+        func desc(_ algorithm: dnnl_alg_kind_t) -> dnnl_convolution_desc_t {
+            var desc = dnnl_convolution_desc_t()
+            var src = memoryDesc(geometry.input, tag, source.dataType)
+            var weights = memoryDesc(geometry.weight, dnnl_format_tag_any, source.dataType)
+            var bias = geometry.biasDesc
+            var dst = memoryDesc(geometry.output, tag, destination.dataType)
+            dnnlCheck(dnnl_convolution_forward_desc_init(
+                &desc, dnnl_forward_inference, algorithm, &src, &weights, &bias, &dst,
+                geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "fused conv desc \(geometry)")
+            return desc
+        }
         let attr = postOpsAttribute(sum: accumulate, relu: relu)
         defer { dnnl_primitive_attr_destroy(attr) }
-        return Primitive(opDesc: &desc, attr: attr, what: key)
+        var winograd = desc(dnnl_convolution_winograd), direct = desc(dnnl_convolution_direct)
+        // Winograd's kernels may lack a post-op combination: then direct.
+        return (geometry.winograd ? Primitive.ifImplemented(opDesc: &winograd, attr: attr, what: key) : nil)
+            ?? Primitive(opDesc: &direct, attr: attr, what: key)
     }
 }
 

@@ -1,5 +1,5 @@
 // y[N,C,H',W'] = max over k×k windows of x (stride s, padding p with −∞)   — inference only, no tape
-// The max-pooling of `Ops/MaxPool2d.swift` on an NHWC fp32 or bf16 activation (forward_inference: no
+// The max-pooling of `Ops/MaxPool2d.swift` on an fp32 or bf16 activation (result in its layout) (forward_inference: no
 // workspace, since nothing runs backward).
 import CDNNL
 
@@ -8,8 +8,8 @@ public func maxPool2d(_ x: Activation, kernelSize: Int, stride: Int, padding: In
     let out = [x.shape[0], x.shape[1],
                (x.shape[2] + 2 * padding - kernelSize) / stride + 1,
                (x.shape[3] + 2 * padding - kernelSize) / stride + 1]
-    let y = Activation(uninitialized: out, precision: x.precision)
-    let key = "maxpool inference \(x.shape) \(x.precision) k\(kernelSize) s\(stride) p\(padding)"
+    let y = Activation(uninitialized: out, precision: x.precision, layout: x.layout)
+    let key = "maxpool inference \(x.shape) \(x.precision) \(x.layout) k\(kernelSize) s\(stride) p\(padding)"
     let dims = { (v: Int) in [Int64(v), Int64(v)] }
     let primitive = PrimitiveCache.shared.primitive(key) {
         var desc = dnnl_pooling_v2_desc_t()

@@ -76,13 +76,14 @@ struct ConvGeometry: CustomStringConvertible {
 
     var algorithm: dnnl_alg_kind_t { winograd ? dnnl_convolution_winograd : dnnl_convolution_direct }
 
-    /// This convolution as oneDNN's Winograd F(4×4, 3×3) (`jit_wino_4x3`) when it is an fp32 3×3 stride-1
-    /// convolution with padding 1 on blocked activations, the thread allows it (`withWinograd`) and oneDNN has
-    /// the kernel: 1.5–2.7× faster than direct on ResNet-50's 3×3 layers here, in all three passes, with
-    /// rounding errors a few times direct's (see WinogradTests). Else unchanged (direct).
+    /// This convolution as oneDNN's Winograd (`jit_wino_4x3`, F(4×4, 3×3); at batch 1 in inference
+    /// `jit_fp32_wino_2x3`) when it is an fp32 3×3 stride-1 convolution with padding 1 on blocked activations,
+    /// the thread allows it (`withWinograd`) and oneDNN has the kernel: 1.5–2.7× faster than direct on
+    /// ResNet-50's 3×3 layers here, in all three passes, with rounding errors a few times direct's (see
+    /// BlockedLayoutTests). Else unchanged (direct).
     func preferringWinograd() -> ConvGeometry {
         guard Tape.winograd && layout == .blocked && precision == .fp32 && weight[2] == 3 && weight[3] == 3
-                && stride == 1 && paddingLow == (1, 1) && paddingHigh == (1, 1) && !hasBias
+                && stride == 1 && paddingLow == (1, 1) && paddingHigh == (1, 1)
                 && winogradSupported(self) else { return self }
         return ConvGeometry(input: input, weight: weight, stride: stride, paddingLow: paddingLow,
                             paddingHigh: paddingHigh, hasBias: hasBias, precision: precision, layout: layout,
