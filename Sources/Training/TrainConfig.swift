@@ -109,6 +109,9 @@ public struct TrainConfig: Sendable, Equatable, Codable {
         /// Convolution arithmetic: fp32, or bf16 autocast (bf16 operands, fp32 accumulation, fp32 master weights,
         /// batch norm, loss and optimizer in fp32; `withAutocast`).
         public var precision = Precision.fp32
+        /// fp32 3×3 stride-1 convolutions of the backbone's stages as Winograd F(4×4, 3×3) where the CPU has
+        /// AVX-512 (`withWinograd`); false: direct convolution, as PyTorch.
+        public var winograd = true
         public init() {}
     }
 
