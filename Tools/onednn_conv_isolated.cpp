@@ -10,6 +10,8 @@
 //        /tmp/conv_isolated 2 < /tmp/verbose.log        (2 = steps in the log: warm-up + timed run)
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "onednn_timing.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,8 +24,6 @@ using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-static engine eng(engine::kind::cpu, 0);
-static stream strm(eng);
 
 /// One convolution problem as oneDNN's verbose line names it (`mb32_ic64oc64_ih64oh64kh3sh1dh0ph1_iw48...`).
 struct Problem {
@@ -37,19 +37,6 @@ struct Problem {
 static bool parse(const std::string& text, Problem& p) {
     return sscanf(text.c_str(), "mb%d_ic%doc%d_ih%doh%dkh%dsh%ddh%dph%d_iw%dow%dkw%dsw%ddw%dpw%d", &p.mb, &p.ic,
                   &p.oc, &p.ih, &p.oh, &p.kh, &p.sh, &p.dh, &p.ph, &p.iw, &p.ow, &p.kw, &p.sw, &p.dw, &p.pw) == 15;
-}
-
-template <class F> static double bestMs(F run) {
-    run();
-    strm.wait();
-    double best = 1e30;
-    for (int r = 0; r < 5; r++) {
-        auto t0 = std::chrono::steady_clock::now();
-        run();
-        strm.wait();
-        best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return best;
 }
 
 /// The isolated time (ms) of one pass of `p` with format_any, and the implementation oneDNN chose.

@@ -7,6 +7,8 @@
 // Run:   /tmp/onednn_winograd
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "onednn_timing.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,21 +18,6 @@ using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-static engine eng(engine::kind::cpu, 0);
-static stream strm(eng);
-
-template <class F> static double bestMs(F run) {
-    run();
-    strm.wait();
-    double best = 1e30;
-    for (int r = 0; r < 5; r++) {
-        auto t0 = std::chrono::steady_clock::now();
-        run();
-        strm.wait();
-        best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return best;
-}
 
 /// One 3×3 stride-1 padding-1 convolution C→C on [mb, C, h, w]: the three passes' times and implementations.
 static void measure(int mb, int c, int h, int w, algorithm alg, tag layout, const char* label) {

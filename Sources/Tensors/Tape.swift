@@ -98,11 +98,7 @@ public enum Tape {
 /// loss and the optimizer stay fp32. Backward runs each convolution in the precision of its forward, inside or
 /// outside the scope. bf16 needs a CPU with native bf16 convolutions (`bf16ConvolutionImplementation()`).
 public func withAutocast<R>(_ precision: Precision, _ body: () throws -> R) rethrows -> R {
-    let state = Tape.state
-    let saved = state.autocast
-    state.autocast = precision
-    defer { state.autocast = saved }
-    return try body()
+    try withThreadSetting(\.autocast, precision, body)
 }
 
 /// Runs `body` with this thread's fp32 3×3 stride-1 convolutions on blocked activations allowed (the default)
@@ -110,10 +106,16 @@ public func withAutocast<R>(_ precision: Precision, _ body: () throws -> R) reth
 /// convolution (as `torch.backends.cudnn.allow_tf32` trades a little precision for speed). Backward runs each
 /// convolution with the algorithm of its forward.
 public func withWinograd<R>(_ enabled: Bool, _ body: () throws -> R) rethrows -> R {
+    try withThreadSetting(\.winograd, enabled, body)
+}
+
+/// Runs `body` with one of this thread's tape settings at `value`, restoring it afterwards.
+private func withThreadSetting<V, R>(_ setting: ReferenceWritableKeyPath<Tape.State, V>, _ value: V,
+                                     _ body: () throws -> R) rethrows -> R {
     let state = Tape.state
-    let saved = state.winograd
-    state.winograd = enabled
-    defer { state.winograd = saved }
+    let saved = state[keyPath: setting]
+    state[keyPath: setting] = value
+    defer { state[keyPath: setting] = saved }
     return try body()
 }
 
