@@ -158,7 +158,8 @@ public final class ResNet: Module {
         layer3 = stage(4 * baseWidth, counts[2], stride: 2)
         layer4 = stage(8 * baseWidth, counts[3], stride: 2)
         outChannels = 8 * baseWidth * expansion
-        activationLayout = Layout.blocked.isAvailable && Layout.blocked.holds(channels: baseWidth) ? .blocked : .channelsLast
+        let blocked = Layout.blocked.isAvailable && Layout.blocked.holds(channels: baseWidth)
+        activationLayout = blocked ? .blocked : .channelsLast
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {

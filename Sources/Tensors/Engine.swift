@@ -139,7 +139,8 @@ final class Primitive: @unchecked Sendable {
     }
 
     /// The primitive, or nil when oneDNN has no implementation for the op descriptor (instead of stopping).
-    static func ifImplemented(opDesc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil, what: String) -> Primitive? {
+    static func ifImplemented(opDesc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil,
+                              what: String) -> Primitive? {
         var pd: dnnl_primitive_desc_t?
         let status = withUserScratchpad(attr) { attr in
             dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLContext.shared.engine, nil)
@@ -175,7 +176,9 @@ final class Primitive: @unchecked Sendable {
         var args: [dnnl_exec_arg_t] = []
         let scratchpad = scratchpadDesc.map { Storage(count: (memoryDescSize($0) + 3) / 4) }
         defer { withExtendedLifetime(scratchpad) {} }
-        let scratchpadArgument = scratchpad.map { (DNNL_ARG_SCRATCHPAD, scratchpadDesc!, UnsafeMutableRawPointer($0.pointer)) }
+        let scratchpadArgument = scratchpad.map {
+            (DNNL_ARG_SCRATCHPAD, scratchpadDesc!, UnsafeMutableRawPointer($0.pointer))
+        }
         for (slot, md, pointer) in arguments + (scratchpadArgument.map { [$0] } ?? []) {
             var md = md
             var memory: dnnl_memory_t?

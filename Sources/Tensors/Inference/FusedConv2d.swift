@@ -1,10 +1,10 @@
 // y[N,O,H',W'] = act(x[N,C,H,W] ⋆ w'[O,C,kh,kw] + b'[O] (+ r[N,O,H',W']))   — inference only, no tape
 // One oneDNN forward_inference convolution with post-ops: `sum` (the residual r, accumulated into the
 // destination, which is r's memory) then `eltwise relu`. Conv → BatchNorm(eval) pairs come in folded
-// (`foldBatchNorm`). Source and destination are NHWC fp32 or bf16, or blocked fp32 (3×3 stride-1 ones then run
-// as Winograd where oneDNN has it for the post-ops, as in training: `ConvGeometry.preferringWinograd`); weights are reordered (and converted to
-// bf16) into the primitive's layout once and cached while the folded weight is unchanged; bias stays fp32;
-// accumulation is fp32.
+// (`foldBatchNorm`). Source and destination are NHWC fp32 or bf16, or blocked fp32 (3×3 stride-1 ones then
+// run as Winograd where oneDNN has it for the post-ops, as in training: `ConvGeometry.preferringWinograd`);
+// weights are reordered (and converted to bf16) into the primitive's layout once and cached while the folded
+// weight is unchanged; bias stays fp32; accumulation is fp32.
 import CDNNL
 
 /// A convolution ready for inference: its (BN-folded) weight `[O, C, kh, kw]`, bias `[O]` and geometry.
@@ -41,7 +41,8 @@ public func fusedConv2d(_ x: Activation, _ conv: FoldedConv, relu: Bool, residua
     let precision = residual?.precision ?? output ?? x.precision
     let y = residual ?? Activation(uninitialized: geometry.output, precision: precision, layout: x.layout)
     precondition(y.shape == geometry.output && y.precision == precision && y.layout == x.layout,
-                 "fusedConv2d: residual \(y.shape) \(y.precision) \(y.layout), expected \(geometry.output) \(precision) \(x.layout)")
+                 "fusedConv2d: residual \(y.shape) \(y.precision) \(y.layout), "
+                    + "expected \(geometry.output) \(precision) \(x.layout)")
     fusedConvForward(x, conv.weight, conv.bias, geometry, relu: relu, accumulate: residual != nil, into: y)
     return y
 }

@@ -1,6 +1,7 @@
 // y[N,O,H',W'] = x[N,C,H,W] ⋆ w[O,C,kh,kw] + b[O]   — torch.nn.functional.conv2d (groups 1, dilation 1)
 // H' = (H + 2·padding − kh) / stride + 1. Activations come out channelsLast (NHWC), or `blocked` (nChw16c)
-// when the input is blocked fp32 and C_out a multiple of 16 (a ResNet's stages in fp32); weights stay in PyTorch's [O, C, kh, kw] and are reordered into the
+// when the input is blocked fp32 and C_out a multiple of 16 (a ResNet's stages in fp32), where 3×3 stride-1
+// ones run as Winograd (`preferringWinograd`); weights stay in PyTorch's [O, C, kh, kw] and are reordered into the
 // primitive's layout (cached while the weight is unchanged). Under `withAutocast(.bf16)` the operands
 // (input, weight, output gradient) are bf16 copies and oneDNN accumulates in fp32 (AMX on CPUs that have
 // it); outputs and gradients are fp32, and the backward reads the bf16 copy of the input saved by forward.
