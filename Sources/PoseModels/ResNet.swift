@@ -117,7 +117,15 @@ public final class ResNet: Module {
     /// kernels run fastest on) where this CPU has those kernels and the widths are multiples of 16, else
     /// `channelsLast`. Under bf16 autocast the stages run channelsLast (the NHWC bf16 operands). The output
     /// feature is channelsLast either way.
-    public var activationLayout: Layout
+    public var activationLayout: Layout {
+        didSet {
+            precondition(activationLayout != .contiguous && activationLayout.holds(channels: baseWidth)
+                            && activationLayout.isAvailable,
+                         "ResNet.activationLayout: \(activationLayout) for base width \(baseWidth) on this CPU")
+        }
+    }
+    /// layer1's planes (64 as torchvision).
+    let baseWidth: Int
 
     /// Blocks per stage, as torchvision.
     static func blockCounts(depth: Int) -> [Int]? {
@@ -158,6 +166,7 @@ public final class ResNet: Module {
         layer3 = stage(4 * baseWidth, counts[2], stride: 2)
         layer4 = stage(8 * baseWidth, counts[3], stride: 2)
         outChannels = 8 * baseWidth * expansion
+        self.baseWidth = baseWidth
         let blocked = Layout.blocked.isAvailable && Layout.blocked.holds(channels: baseWidth)
         activationLayout = blocked ? .blocked : .channelsLast
     }

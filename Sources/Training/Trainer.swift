@@ -261,8 +261,10 @@ public final class Trainer {
         let boxes: EvalBoxes = config.eval.boxes == .gt ? .groundTruth
             : .detections(URL(fileURLWithPath: config.eval.boxFile, relativeTo: dataset.root), scoreThreshold: 0)
         defer { model.train() }
-        let result = try evaluator.evaluate(dataset: dataset, boxes: boxes,
-                                            predictBatch: heatmapPredictor(model, inputSize: config.data.inputSize))
+        let result = try withWinograd(config.train.winograd) {
+            try evaluator.evaluate(dataset: dataset, boxes: boxes,
+                                   predictBatch: heatmapPredictor(model, inputSize: config.data.inputSize))
+        }
         return Validation(epoch: progress.epoch, ap: result.summary.stats[0], stats: result.summary.stats,
                           seconds: result.seconds, evaluation: result)
     }

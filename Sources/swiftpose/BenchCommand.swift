@@ -16,7 +16,9 @@ struct Bench: ParsableCommand {
             Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS. \
             --engine chooses the inference cases' forward pass (training always runs the plain ops); \
             --precision the training convolutions' arithmetic (bf16: autocast, fp32 master weights); --adam \
-            adds an Adam step to each training run (as `Tools/bench_pytorch.py --adam`). In fp32 the backbone's             stages keep their activations in oneDNN's blocked layout and run their 3×3 convolutions as Winograd             where the CPU allows (AVX-512); --layout channelsLast and --no-winograd turn those off for comparison.
+            adds an Adam step to each training run (as `Tools/bench_pytorch.py --adam`). In fp32 the backbone's \
+            stages keep their activations in oneDNN's blocked layout and run their 3×3 convolutions as Winograd \
+            where the CPU allows (AVX-512); --layout channelsLast and --no-winograd turn those off for comparison.
 
             With --baseline, a second model is timed alternately with --model, run by run, and each case \
             also prints the median of the per-run time ratios: on a shared machine whose speed drifts, this \

@@ -72,6 +72,42 @@ struct BlockedLayoutTests {
         }
     }
 
+    /// `op` on fresh copies of `inputs` (each moved to `layout` first, on the tape): output and all gradients.
+    func runOp(_ inputs: [Tensor], upstream: Tensor, layout: Layout, _ op: ([Tensor]) -> Tensor) -> [[Float]] {
+        let leaves = inputs.map { $0.copy() }
+        for leaf in leaves { leaf.requiresGrad = true }
+        let y = op(leaves.map { $0.shape.count == 4 && layout.holds(channels: $0.shape[1]) ? toLayout($0, layout) : $0 })
+        backward(y, gradient: upstream)
+        return [y.toArray()] + leaves.map { $0.grad!.toArray() }
+    }
+
+    @Test("ops that need NHWC (sub-pixel deconvolution, concat and its gradient split) take blocked inputs")
+    func nhwcOpsTakeBlockedInputs() throws {
+        guard Layout.blocked.isAvailable else {
+            print("skipped blocked inputs to NHWC ops: no AVX-512 kernels on this CPU")
+            return
+        }
+        var random = TestRandom(seed: 33)
+        let x = random.tensor([2, 32, 5, 4]), w = random.tensor([32, 16, 4, 4])
+        let deconvUpstream = random.tensor([2, 16, 10, 8])
+        let deconv: ([Tensor]) -> Tensor = { t in convTranspose2d(t[0], t[1], stride: 2, padding: 1) }
+        let deconvBlocked = runOp([x, w], upstream: deconvUpstream, layout: .blocked, deconv)
+        let deconvPlain = runOp([x, w], upstream: deconvUpstream, layout: .channelsLast, deconv)
+        for (k, (a, b)) in zip(deconvBlocked, deconvPlain).enumerated() {
+            #expect(relativeError(a, b) < 1e-6, "convTranspose2d output, dx, dw entry \(k)")
+        }
+        // Blocked parts concatenated (the result is channelsLast); the sum with a blocked tensor then sends the
+        // split a blocked gradient.
+        let p = random.tensor([2, 16, 5, 4]), r = random.tensor([2, 48, 5, 4])
+        let catUpstream = random.tensor([2, 48, 5, 4])
+        let cat: ([Tensor]) -> Tensor = { t in add(toLayout(t[2], .blocked), concatChannels([t[0], t[1]])) }
+        let catBlocked = runOp([x, p, r], upstream: catUpstream, layout: .blocked, cat)
+        let catPlain = runOp([x, p, r], upstream: catUpstream, layout: .channelsLast, cat)
+        for (k, (a, b)) in zip(catBlocked, catPlain).enumerated() {
+            #expect(a == b, "concat + add output and gradients entry \(k)")
+        }
+    }
+
     @Test("toLayout keeps the values and returns the gradient in the source layout")
     func toLayoutRoundTrip() {
         var random = TestRandom(seed: 32)

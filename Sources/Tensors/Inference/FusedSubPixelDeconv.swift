@@ -3,8 +3,10 @@
 // computed as in `SubPixelDeconv`: four 2×2 phase convolutions, each with the bias and ReLU fused as in
 // `fusedConv2d`, interleaved into the ×2 NHWC grid by reorders into strided views (fp32 or bf16 as they are).
 
-/// The fused deconvolution block (ConvTranspose2d(4, 2, 1) → BN(eval) → ReLU) on an NHWC activation.
+/// The fused deconvolution block (ConvTranspose2d(4, 2, 1) → BN(eval) → ReLU) on an activation (a blocked one
+/// is read as an NHWC copy); the result is NHWC.
 public func fusedConvTranspose2d(_ x: Activation, weight: Tensor, bias: Tensor, relu: Bool) -> Activation {
+    let x = x.withLayout(.channelsLast)
     precondition(x.shape[1] == weight.shape[0] && weight.shape.count == 4 && weight.shape[2] == 4
                  && weight.shape[3] == 4 && bias.shape == [weight.shape[1]] && weight.layout == .contiguous,
                  "fusedConvTranspose2d: input \(x.shape), weight \(weight.shape) and bias \(bias.shape) do not match")

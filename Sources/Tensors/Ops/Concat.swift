@@ -3,7 +3,8 @@
 // and its channel slice of the whole (multithreaded, any input layout).
 import CDNNL
 
-/// Concatenates 4-D tensors along channels, in order; the result has the first input's layout.
+/// Concatenates 4-D tensors along channels, in order; the result has the first input's layout (channelsLast
+/// for a blocked one: the channel counts of the parts need not be multiples of 16).
 public func concatChannels(_ inputs: [Tensor]) -> Tensor {
     precondition(!inputs.isEmpty, "concatChannels: no inputs")
     let first = inputs[0]
@@ -11,7 +12,8 @@ public func concatChannels(_ inputs: [Tensor]) -> Tensor {
     precondition(inputs.allSatisfy { $0.shape.count == 4 && $0.shape[0] == n && $0.shape[2] == h && $0.shape[3] == w },
                  "concatChannels: shapes \(inputs.map(\.shape)) differ outside the channel axis")
     let channels = inputs.map { $0.shape[1] }
-    let y = concatChannelsForward(inputs, channels: channels, layout: first.layout)
+    let layout = first.layout == .blocked ? Layout.channelsLast : first.layout
+    let y = concatChannelsForward(inputs, channels: channels, layout: layout)
     Tape.record(y, inputs: inputs) { dy in splitChannels(dy, channels: channels) }
     return y
 }
@@ -36,8 +38,11 @@ func concatChannelsForward(_ inputs: [Tensor], channels: [Int], layout: Layout) 
     return y
 }
 
-/// The inverse of `concatChannels`: slices of `y` with the given channel counts, in `y`'s layout.
+/// The inverse of `concatChannels`: slices of `y` with the given channel counts, in `y`'s layout (channelsLast
+/// for a blocked `y`, e.g. a gradient that came through an add with a blocked tensor).
 func splitChannels(_ y: Tensor, channels: [Int]) -> [Tensor?] {
+    let y = y.layout == .blocked ? y.withLayout(.channelsLast) : y
+    defer { withExtendedLifetime(y) {} }  // raw pointers below outlive the last use of the tensor
     let s = y.shape
     let parts = channels.map { Tensor(uninitialized: [s[0], $0, s[2], s[3]], layout: y.layout) }
     forEachSlice(s, channels: channels, layout: y.layout) { part, slice in

@@ -49,7 +49,7 @@ struct ConvGeometry: CustomStringConvertible {
          (input[2] + paddingLow.h + paddingHigh.h - weight[2]) / stride + 1,
          (input[3] + paddingLow.w + paddingHigh.w - weight[3]) / stride + 1]
     }
-    /// The same convolution with operands in `precision`.
+    /// The same convolution (direct) with operands in `precision`.
     func with(precision: Precision) -> ConvGeometry {
         ConvGeometry(input: input, weight: weight, stride: stride, paddingLow: paddingLow, paddingHigh: paddingHigh,
                      hasBias: hasBias, precision: precision, layout: layout)
@@ -146,10 +146,27 @@ private func winogradSupported(_ geometry: ConvGeometry) -> Bool {
     winogradSupport.withLock { known in
         let key = geometry.description
         if let answer = known[key] { return answer }
-        var desc = forwardDesc(geometry, dnnl_convolution_winograd)
-        var pd: dnnl_primitive_desc_t?
-        let answer = dnnl_primitive_desc_create(&pd, &desc, nil, DNNLContext.shared.engine, nil) == dnnl_success
-        if let pd { dnnl_primitive_desc_destroy(pd) }
+        // All three passes must have the kernel: backward runs with the forward's algorithm.
+        let engine = DNNLContext.shared.engine
+        var forward = forwardDesc(geometry, dnnl_convolution_winograd)
+        var forwardPD: dnnl_primitive_desc_t?
+        var answer = dnnl_primitive_desc_create(&forwardPD, &forward, nil, engine, nil) == dnnl_success
+        defer { if let forwardPD { dnnl_primitive_desc_destroy(forwardPD) } }
+        var src = geometry.sourceDesc, weights = geometry.weightsAnyDesc, dst = geometry.outputGradDesc
+        var diffSrc = geometry.inputGradDesc, diffWeights = geometry.weightGradAnyDesc, bias = geometry.optionalBiasDesc
+        var backwardData = dnnl_convolution_desc_t(), backwardWeights = dnnl_convolution_desc_t()
+        answer = answer
+            && dnnl_convolution_backward_data_desc_init(&backwardData, dnnl_convolution_winograd, &diffSrc, &weights,
+                                                        &dst, geometry.strides, geometry.paddingsLow,
+                                                        geometry.paddingsHigh) == dnnl_success
+            && dnnl_convolution_backward_weights_desc_init(&backwardWeights, dnnl_convolution_winograd, &src,
+                                                           &diffWeights, &bias, &dst, geometry.strides,
+                                                           geometry.paddingsLow, geometry.paddingsHigh) == dnnl_success
+        for var desc in [backwardData, backwardWeights] where answer {
+            var pd: dnnl_primitive_desc_t?
+            answer = dnnl_primitive_desc_create(&pd, &desc, nil, engine, forwardPD) == dnnl_success
+            if let pd { dnnl_primitive_desc_destroy(pd) }
+        }
         known[key] = answer
         return answer
     }

@@ -82,7 +82,9 @@ struct SubPixelDeconv {
     }
 
     /// The input `x` [N, C_in, H, W] (any layout) as the phase convolutions read it: NHWC in `precision`.
-    func operand(_ x: Tensor) -> Activation { x.operand(precision) }
+    func operand(_ x: Tensor) -> Activation {
+        precision == .fp32 ? Activation(x, precision: .fp32) : x.operand(precision)  // fp32: a blocked x is copied
+    }
 
     /// Returns [dx, dw]; `dy` may have padding channels after the C_out real ones (they are not read); `source`
     /// is the forward's.
