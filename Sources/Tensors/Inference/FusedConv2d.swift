@@ -79,10 +79,13 @@ private func fusedConvPrimitive(_ geometry: ConvGeometry, source: Precision, des
         }
         let attr = postOpsAttribute(sum: accumulate, relu: relu)
         defer { dnnl_primitive_attr_destroy(attr) }
-        var winograd = desc(dnnl_convolution_winograd), direct = desc(dnnl_convolution_direct)
         // Winograd's kernels may lack a post-op combination: then direct.
-        return (geometry.winograd ? Primitive.ifImplemented(opDesc: &winograd, attr: attr, what: key) : nil)
-            ?? Primitive(opDesc: &direct, attr: attr, what: key)
+        if geometry.winograd {
+            var winograd = desc(dnnl_convolution_winograd)
+            if let primitive = Primitive.ifImplemented(opDesc: &winograd, attr: attr, what: key) { return primitive }
+        }
+        var direct = desc(dnnl_convolution_direct)
+        return Primitive(opDesc: &direct, attr: attr, what: key)
     }
 }
 

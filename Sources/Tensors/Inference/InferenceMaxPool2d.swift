@@ -1,6 +1,6 @@
 // y[N,C,H',W'] = max over k×k windows of x (stride s, padding p with −∞)   — inference only, no tape
-// The max-pooling of `Ops/MaxPool2d.swift` on an fp32 or bf16 activation (result in its layout) (forward_inference: no
-// workspace, since nothing runs backward).
+// The max-pooling of `Ops/MaxPool2d.swift` on an fp32 or bf16 activation, the result in its layout
+// (forward_inference: no workspace, since nothing runs backward).
 import CDNNL
 
 /// Max pooling with PyTorch semantics (ceil_mode false, dilation 1) on an inference activation.

@@ -18,12 +18,12 @@ struct ConvGeometry: CustomStringConvertible {
     let paddingHigh: (h: Int, w: Int)
     let hasBias: Bool
     /// The operands' element type (input, weights, output gradient); results are always fp32.
-    let precision: Precision
+    private(set) var precision: Precision
     /// The layout of the input, output and their gradients: `channelsLast` or `blocked`.
     let layout: Layout
 
     /// Whether it runs as oneDNN's Winograd F(4×4, 3×3) instead of directly (`preferringWinograd`).
-    let winograd: Bool
+    private(set) var winograd: Bool
 
     init(input: [Int], weight: [Int], stride: Int, padding: Int, hasBias: Bool, precision: Precision = .fp32,
          layout: Layout = .channelsLast) {
@@ -32,7 +32,7 @@ struct ConvGeometry: CustomStringConvertible {
     }
 
     init(input: [Int], weight: [Int], stride: Int, paddingLow: (h: Int, w: Int), paddingHigh: (h: Int, w: Int),
-         hasBias: Bool, precision: Precision = .fp32, layout: Layout = .channelsLast, winograd: Bool = false) {
+         hasBias: Bool, precision: Precision = .fp32, layout: Layout = .channelsLast) {
         self.input = input
         self.weight = weight
         self.stride = stride
@@ -41,7 +41,7 @@ struct ConvGeometry: CustomStringConvertible {
         self.hasBias = hasBias
         self.precision = precision
         self.layout = layout
-        self.winograd = winograd
+        winograd = false
     }
 
     var output: [Int] {
@@ -51,8 +51,10 @@ struct ConvGeometry: CustomStringConvertible {
     }
     /// The same convolution (direct) with operands in `precision`.
     func with(precision: Precision) -> ConvGeometry {
-        ConvGeometry(input: input, weight: weight, stride: stride, paddingLow: paddingLow, paddingHigh: paddingHigh,
-                     hasBias: hasBias, precision: precision, layout: layout)
+        var geometry = self
+        geometry.precision = precision
+        geometry.winograd = false
+        return geometry
     }
 
     var description: String {
@@ -86,9 +88,9 @@ struct ConvGeometry: CustomStringConvertible {
         guard Tape.winograd && layout == .blocked && precision == .fp32 && weight[2] == 3 && weight[3] == 3
                 && stride == 1 && paddingLow == (1, 1) && paddingHigh == (1, 1)
                 && winogradSupported(self) else { return self }
-        return ConvGeometry(input: input, weight: weight, stride: stride, paddingLow: paddingLow,
-                            paddingHigh: paddingHigh, hasBias: hasBias, precision: precision, layout: layout,
-                            winograd: true)
+        var geometry = self
+        geometry.winograd = true
+        return geometry
     }
     var strides: [Int64] { [Int64(stride), Int64(stride)] }
     var paddingsLow: [Int64] { [Int64(paddingLow.h), Int64(paddingLow.w)] }
@@ -141,6 +143,25 @@ private func forwardDesc(_ geometry: ConvGeometry, _ algorithm: dnnl_alg_kind_t)
     return desc
 }
 
+private func backwardDataDesc(_ geometry: ConvGeometry, _ algorithm: dnnl_alg_kind_t) -> dnnl_convolution_desc_t {
+    var desc = dnnl_convolution_desc_t()
+    var diffSrc = geometry.inputGradDesc, weights = geometry.weightsAnyDesc, diffDst = geometry.outputGradDesc
+    dnnlCheck(dnnl_convolution_backward_data_desc_init(
+        &desc, algorithm, &diffSrc, &weights, &diffDst,
+        geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd data desc \(geometry)")
+    return desc
+}
+
+private func backwardWeightsDesc(_ geometry: ConvGeometry, _ algorithm: dnnl_alg_kind_t) -> dnnl_convolution_desc_t {
+    var desc = dnnl_convolution_desc_t()
+    var src = geometry.sourceDesc, diffWeights = geometry.weightGradAnyDesc
+    var diffBias = geometry.optionalBiasDesc, diffDst = geometry.outputGradDesc
+    dnnlCheck(dnnl_convolution_backward_weights_desc_init(
+        &desc, algorithm, &src, &diffWeights, &diffBias, &diffDst,
+        geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd weights desc \(geometry)")
+    return desc
+}
+
 /// Whether oneDNN has a Winograd kernel for this geometry (asked once per geometry).
 private func winogradSupported(_ geometry: ConvGeometry) -> Bool {
     winogradSupport.withLock { known in
@@ -152,17 +173,9 @@ private func winogradSupported(_ geometry: ConvGeometry) -> Bool {
         var forwardPD: dnnl_primitive_desc_t?
         var answer = dnnl_primitive_desc_create(&forwardPD, &forward, nil, engine, nil) == dnnl_success
         defer { if let forwardPD { dnnl_primitive_desc_destroy(forwardPD) } }
-        var src = geometry.sourceDesc, weights = geometry.weightsAnyDesc, dst = geometry.outputGradDesc
-        var diffSrc = geometry.inputGradDesc, diffWeights = geometry.weightGradAnyDesc, bias = geometry.optionalBiasDesc
-        var backwardData = dnnl_convolution_desc_t(), backwardWeights = dnnl_convolution_desc_t()
-        answer = answer
-            && dnnl_convolution_backward_data_desc_init(&backwardData, dnnl_convolution_winograd, &diffSrc, &weights,
-                                                        &dst, geometry.strides, geometry.paddingsLow,
-                                                        geometry.paddingsHigh) == dnnl_success
-            && dnnl_convolution_backward_weights_desc_init(&backwardWeights, dnnl_convolution_winograd, &src,
-                                                           &diffWeights, &bias, &dst, geometry.strides,
-                                                           geometry.paddingsLow, geometry.paddingsHigh) == dnnl_success
-        for var desc in [backwardData, backwardWeights] where answer {
+        let backward = [backwardDataDesc(geometry, dnnl_convolution_winograd),
+                        backwardWeightsDesc(geometry, dnnl_convolution_winograd)]
+        for var desc in backward where answer {
             var pd: dnnl_primitive_desc_t?
             answer = dnnl_primitive_desc_create(&pd, &desc, nil, engine, forwardPD) == dnnl_success
             if let pd { dnnl_primitive_desc_destroy(pd) }
@@ -198,11 +211,7 @@ func conv2dBackward(_ dy: Activation, _ x: Activation, _ w: Tensor, _ geometry: 
     if needsInputGrad {
         let hint = forwardPrimitive(geometry)
         let primitive = PrimitiveCache.shared.primitive("conv bwd data \(geometry)") {
-            var desc = dnnl_convolution_desc_t()
-            var diffSrc = geometry.inputGradDesc, weights = geometry.weightsAnyDesc, diffDst = geometry.outputGradDesc
-            dnnlCheck(dnnl_convolution_backward_data_desc_init(
-                &desc, geometry.algorithm, &diffSrc, &weights, &diffDst,
-                geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd data desc \(geometry)")
+            var desc = backwardDataDesc(geometry, geometry.algorithm)
             return Primitive(opDesc: &desc, hint: hint, what: "conv bwd data \(geometry)")
         }
         let result = Tensor(uninitialized: geometry.input, layout: geometry.layout)
@@ -233,12 +242,7 @@ private func conv2dWeightGradients(_ dy: Activation, _ x: Activation, _ geometry
     }
     let hint = forwardPrimitive(geometry)
     let primitive = PrimitiveCache.shared.primitive("conv bwd weights \(geometry)") {
-        var desc = dnnl_convolution_desc_t()
-        var src = geometry.sourceDesc, diffWeights = geometry.weightGradAnyDesc
-        var diffBias = geometry.optionalBiasDesc, diffDst = geometry.outputGradDesc
-        dnnlCheck(dnnl_convolution_backward_weights_desc_init(
-            &desc, geometry.algorithm, &src, &diffWeights, &diffBias, &diffDst,
-            geometry.strides, geometry.paddingsLow, geometry.paddingsHigh), "conv bwd weights desc \(geometry)")
+        var desc = backwardWeightsDesc(geometry, geometry.algorithm)
         return Primitive(opDesc: &desc, hint: hint, what: "conv bwd weights \(geometry)")
     }
     let dw = Tensor(uninitialized: geometry.weight)
