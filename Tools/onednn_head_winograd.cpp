@@ -11,19 +11,9 @@
 #include <cstdio>
 using namespace dnnl; using tag=memory::format_tag; using dt=memory::data_type;
 double passes(int mb,int ic,int oc,int h,int w,int k,memory::dims l,memory::dims r,algorithm alg,tag t,double*out){
-  memory::desc src({mb,ic,h,w},dt::f32,t),wei({oc,ic,k,k},dt::f32,tag::any),dst({mb,oc,h,w},dt::f32,t);
-  memory::dims s{1,1};
-  auto fpd=convolution_forward::primitive_desc(convolution_forward::desc(prop_kind::forward_training,alg,src,wei,dst,s,l,r),eng);
-  auto m=[](const memory::desc&d){return memory(d,eng);};
-  auto S=m(fpd.src_desc()),W=m(fpd.weights_desc()),D=m(fpd.dst_desc()); convolution_forward f(fpd);
-  out[0]=bestMs([&]{f.execute(strm,{{DNNL_ARG_SRC,S},{DNNL_ARG_WEIGHTS,W},{DNNL_ARG_DST,D}});});
-  auto bpd=convolution_backward_data::primitive_desc(convolution_backward_data::desc(alg,src,wei,dst,s,l,r),eng,fpd);
-  auto dS=m(bpd.diff_src_desc()),W2=m(bpd.weights_desc()),dD=m(bpd.diff_dst_desc()); convolution_backward_data b(bpd);
-  out[1]=bestMs([&]{b.execute(strm,{{DNNL_ARG_DIFF_SRC,dS},{DNNL_ARG_WEIGHTS,W2},{DNNL_ARG_DIFF_DST,dD}});});
-  auto wpd=convolution_backward_weights::primitive_desc(convolution_backward_weights::desc(alg,src,wei,dst,s,l,r),eng,fpd);
-  auto S3=m(wpd.src_desc()),dW=m(wpd.diff_weights_desc()),dD3=m(wpd.diff_dst_desc()); convolution_backward_weights bw(wpd);
-  out[2]=bestMs([&]{bw.execute(strm,{{DNNL_ARG_SRC,S3},{DNNL_ARG_DIFF_WEIGHTS,dW},{DNNL_ARG_DIFF_DST,dD3}});});
-  return out[0]+out[1]+out[2];
+  auto p=convPasses(memory::desc({mb,ic,h,w},dt::f32,t),memory::desc({oc,ic,k,k},dt::f32,tag::any),memory::desc({mb,oc,h,w},dt::f32,t),{1,1},l,r,alg);
+  out[0]=p.forward; out[1]=p.backwardData; out[2]=p.backwardWeights;
+  return p.sum();
 }
 int main(){
   int L[3][4]={{2048,256,8,6},{256,256,16,12},{256,256,32,24}};

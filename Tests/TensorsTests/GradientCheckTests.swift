@@ -23,7 +23,7 @@ struct GradientCheckTests {
     @Test("conv_transpose2d") mutating func deconv() {
         expectGradients([[1, 3, 3, 2], [3, 2, 4, 4]]) { convTranspose2d($0[0], $0[1], stride: 2, padding: 1) }
         expectGradients([[1, 3, 3, 2], [3, 2, 4, 4]]) {
-            convTranspose2d($0[0], $0[1], stride: 2, padding: 1, subPixel: false)
+            convTranspose2d($0[0], $0[1], stride: 2, padding: 1, viaConvolutions: false)
         }
         expectGradients([[1, 2, 3, 2], [2, 3, 3, 3], [3]]) { convTranspose2d($0[0], $0[1], bias: $0[2], stride: 2, padding: 1) }
     }

@@ -206,26 +206,28 @@ func conv2dForward(_ x: Activation, _ w: Tensor, _ b: Tensor?, _ geometry: ConvG
 /// forward's input `x` are in the geometry's layout and precision.
 func conv2dBackward(_ dy: Activation, _ x: Activation, _ w: Tensor, _ geometry: ConvGeometry,
                     needsInputGrad: Bool) -> [Tensor?] {
-    defer { withExtendedLifetime((dy, x)) {} }  // raw pointers below outlive the last use of the activations
-    var dx: Tensor?
-    if needsInputGrad {
-        let hint = forwardPrimitive(geometry)
-        let primitive = PrimitiveCache.shared.primitive("conv bwd data \(geometry)") {
-            var desc = backwardDataDesc(geometry, geometry.algorithm)
-            return Primitive(opDesc: &desc, hint: hint, what: "conv bwd data \(geometry)")
-        }
-        let result = Tensor(uninitialized: geometry.input, layout: geometry.layout)
-        let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
-        let (weights, keep) = WeightLayoutCache.shared.buffer(weightsDesc, w)
-        primitive.execute([(DNNL_ARG_DIFF_DST, geometry.outputGradDesc, dy.raw),
-                           (DNNL_ARG_WEIGHTS, weightsDesc, weights),
-                           (DNNL_ARG_DIFF_SRC, geometry.inputGradDesc, result.raw)])
-        geometry.countFlops()
-        withExtendedLifetime(keep) {}
-        dx = result
-    }
+    let dx = needsInputGrad ? conv2dBackwardData(dy, w, geometry) : nil
     let (dw, db) = conv2dWeightGradients(dy, x, geometry)
     return [dx, dw, db]
+}
+
+/// Backward-data: the input gradient [N, C, H, W] (fp32, the geometry's layout) from `dy` (the geometry's layout
+/// and precision).
+func conv2dBackwardData(_ dy: Activation, _ w: Tensor, _ geometry: ConvGeometry) -> Tensor {
+    let hint = forwardPrimitive(geometry)
+    let primitive = PrimitiveCache.shared.primitive("conv bwd data \(geometry)") {
+        var desc = backwardDataDesc(geometry, geometry.algorithm)
+        return Primitive(opDesc: &desc, hint: hint, what: "conv bwd data \(geometry)")
+    }
+    let result = Tensor(uninitialized: geometry.input, layout: geometry.layout)
+    let weightsDesc = primitive.memoryDesc(dnnl_query_weights_md)
+    let (weights, keep) = WeightLayoutCache.shared.buffer(weightsDesc, w)
+    primitive.execute([(DNNL_ARG_DIFF_DST, geometry.outputGradDesc, dy.raw),
+                       (DNNL_ARG_WEIGHTS, weightsDesc, weights),
+                       (DNNL_ARG_DIFF_SRC, geometry.inputGradDesc, result.raw)])
+    geometry.countFlops()
+    withExtendedLifetime((keep, dy)) {}
+    return result
 }
 
 /// Per-image output pixels up to which bf16 weight gradients run in fp32 instead: oneDNN 2.6's AMX kernel is
@@ -235,7 +237,7 @@ let bf16WeightGradMaxPixels = 48
 /// Backward-weights: [dw, db?] from the forward's input `x` and `dy`, both in the geometry's precision. A bf16
 /// geometry with few output pixels per image runs in fp32 on the same bf16-rounded values (converted back):
 /// the same products, accumulated in fp32 either way.
-private func conv2dWeightGradients(_ dy: Activation, _ x: Activation, _ geometry: ConvGeometry) -> (Tensor, Tensor?) {
+func conv2dWeightGradients(_ dy: Activation, _ x: Activation, _ geometry: ConvGeometry) -> (Tensor, Tensor?) {
     if geometry.precision == .bf16 && geometry.output[2] * geometry.output[3] <= bf16WeightGradMaxPixels {
         return conv2dWeightGradients(Activation(dy.tensor(), precision: .fp32), Activation(x.tensor(), precision: .fp32),
                                      geometry.with(precision: .fp32))

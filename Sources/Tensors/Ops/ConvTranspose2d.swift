@@ -38,14 +38,14 @@ struct DeconvGeometry: CustomStringConvertible {
 }
 
 /// Transposed 2-D convolution with PyTorch semantics (weight `[C_in, C_out, kh, kw]`); one tape entry.
-/// Kernel 4, stride 2, padding 1 without bias (SimpleBaseline's head) runs as four sub-pixel convolutions
-/// unless `subPixel` is false; everything else uses oneDNN's deconvolution primitive.
+/// Kernel 4, stride 2, padding 1 without bias (SimpleBaseline's head) runs on convolution primitives
+/// (`HeadDeconvolution`) unless `viaConvolutions` is false; everything else uses oneDNN's deconvolution primitive.
 public func convTranspose2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, stride: Int = 1,
-                            padding: Int = 0, subPixel: Bool = true) -> Tensor {
+                            padding: Int = 0, viaConvolutions: Bool = true) -> Tensor {
     precondition(x.shape.count == 4 && w.shape.count == 4 && x.shape[1] == w.shape[0],
                  "convTranspose2d: input \(x.shape) and weight \(w.shape) do not match")
-    if subPixel && SubPixelDeconv.applies(weight: w.shape, stride: stride, padding: padding, hasBias: b != nil) {
-        let deconv = SubPixelDeconv(input: x.shape, weight: w.shape, precision: Tape.autocast)
+    if viaConvolutions && isHeadDeconvolution(weight: w.shape, stride: stride, padding: padding, hasBias: b != nil) {
+        let deconv = headDeconvolution(input: x.shape, weight: w.shape, precision: Tape.autocast)
         let weight = w.withLayout(.contiguous)
         let source = deconv.operand(x)
         let y = deconv.forward(source, weight)

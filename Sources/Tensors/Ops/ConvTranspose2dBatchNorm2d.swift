@@ -1,27 +1,27 @@
 // y = relu?(batch_norm(conv_transpose2d(x[N,C,H,W], w[C,O,4,4], stride 2, padding 1)))   — SimpleBaseline's
 // deconvolution block (ConvTranspose2d(4, 2, 1, bias=False) → BatchNorm2d → ReLU) as one op, same values as
-// the ops composed. The sub-pixel deconvolution interleaves its phases straight into the NHWC buffer the batch
-// norm reads, padded to whole 16-channel blocks (ChannelPadding), and its backward de-interleaves the batch
-// norm's padded input gradient: odd widths such as the multi-scale head's 273 and 290 channels need no pad
-// and unpad copies around the batch norm. Backward: batch norm, then deconvolution.
+// the ops composed. The deconvolution (`HeadDeconvolution`) writes straight into the NHWC buffer the batch
+// norm reads, padded to whole 16-channel blocks (ChannelPadding), and its backward reads the batch norm's
+// padded input gradient: odd widths such as the multi-scale head's 273 and 290 channels need no pad and unpad
+// copies around the batch norm. Backward: batch norm, then deconvolution.
 
 /// The deconvolution block `relu?(batchNorm2d(convTranspose2d(x, w, stride:, padding:)))` as one tape entry
 /// giving (dx, dw, dγ, dβ); `normWeight`, `normBias`, `runningMean`, `runningVar` are the batch norm's (see
-/// `batchNorm2d`). Cases without the sub-pixel path (bias, other kernels) and eval-mode gradients through
+/// `batchNorm2d`). Cases without a `HeadDeconvolution` (bias, other kernels) and eval-mode gradients through
 /// a fused ReLU run the ops composed.
 public func convTranspose2dBatchNorm2d(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int, normWeight: Tensor,
                                        normBias: Tensor, runningMean: Tensor, runningVar: Tensor, training: Bool,
                                        momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false) -> Tensor {
     precondition(x.shape.count == 4 && w.shape.count == 4 && x.shape[1] == w.shape[0],
                  "convTranspose2dBatchNorm2d: input \(x.shape) and weight \(w.shape) do not match")
-    let composed = !SubPixelDeconv.applies(weight: w.shape, stride: stride, padding: padding, hasBias: false)
+    let composed = !isHeadDeconvolution(weight: w.shape, stride: stride, padding: padding, hasBias: false)
         || (fuseReLU && !training && Tape.needsRecord([x, w, normWeight, normBias]))
     if composed {
         return batchNorm2d(convTranspose2d(x, w, stride: stride, padding: padding), weight: normWeight,
                            bias: normBias, runningMean: runningMean, runningVar: runningVar, training: training,
                            momentum: momentum, eps: eps, fuseReLU: fuseReLU)
     }
-    let deconv = SubPixelDeconv(input: x.shape, weight: w.shape, precision: Tape.autocast)
+    let deconv = headDeconvolution(input: x.shape, weight: w.shape, precision: Tape.autocast)
     let kernel = w.withLayout(.contiguous)
     let channels = ChannelPadding(channels: w.shape[1])
     let source = deconv.operand(x)

@@ -9,19 +9,14 @@
 import CDNNL
 import Foundation
 
-/// The shapes of a sub-pixel deconvolution.
-struct SubPixelDeconv {
+/// The shapes of a sub-pixel deconvolution (the bf16 `HeadDeconvolution`; the fused inference plan's in fp32).
+struct SubPixelDeconv: HeadDeconvolution {
     let input: [Int]    // [N, C_in, H, W]
     let weight: [Int]   // [C_in, C_out, 4, 4]
     /// The phase convolutions' operand precision (`withAutocast`).
     var precision = Precision.fp32
 
     var output: [Int] { [input[0], weight[1], 2 * input[2], 2 * input[3]] }
-
-    /// Whether `convTranspose2d` with these parameters can take this path.
-    static func applies(weight: [Int], stride: Int, padding: Int, hasBias: Bool) -> Bool {
-        weight[2] == 4 && weight[3] == 4 && stride == 2 && padding == 1 && !hasBias
-    }
 
     /// Phase (a, b) as a convolution with `outputChannels` (default C_out) outputs.
     func phaseGeometry(_ a: Int, _ b: Int, outputChannels: Int? = nil) -> ConvGeometry {
@@ -62,11 +57,9 @@ struct SubPixelDeconv {
         return (memoryDesc([input[0], channels, h, w], strides: strides, type), (a * 2 * w + b) * gridChannels)
     }
 
-    /// The output [N, C_out, 2H, 2W] NHWC, or with `gridChannels` > C_out an NHWC [N, gridChannels, 2H, 2W]
-    /// whose channels C_out..<gridChannels are zero (the channel padding of a following op, see ChannelPadding):
-    /// the phase kernels then have zero rows for them, which costs oneDNN no more than the partial last block.
-    /// `source` is the input as the phase convolutions read it (`operand(x)`; backward reads it too).
-    func forward(_ source: Activation, _ w: Tensor, gridChannels: Int? = nil) -> Tensor {
+    /// Grid padding channels come from zero rows of the phase kernels, which cost oneDNN no more than the partial
+    /// last block.
+    func forward(_ source: Activation, _ w: Tensor, gridChannels: Int?) -> Tensor {
         let channels = gridChannels ?? weight[1]
         precondition(channels >= weight[1], "SubPixelDeconv: \(channels) grid channels for \(weight[1]) outputs")
         let y = Tensor(uninitialized: [output[0], channels, output[2], output[3]], layout: .channelsLast)
@@ -81,13 +74,12 @@ struct SubPixelDeconv {
         return y
     }
 
-    /// The input `x` [N, C_in, H, W] (any layout) as the phase convolutions read it: NHWC in `precision`.
+    /// NHWC in `precision`.
     func operand(_ x: Tensor) -> Activation {
         precision == .fp32 ? Activation(x, precision: .fp32) : x.operand(precision)  // fp32: a blocked x is copied
     }
 
-    /// Returns [dx, dw]; `dy` may have padding channels after the C_out real ones (they are not read); `source`
-    /// is the forward's.
+    /// `dy`'s padding channels are not read.
     func backward(_ dy: Tensor, _ source: Activation, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
         let dy = dy.withLayout(.channelsLast)
         defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor

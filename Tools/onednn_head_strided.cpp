@@ -1,0 +1,47 @@
+// The head's ConvTranspose2d(4, 2, 1) two ways, three training passes each (batch 32, oneDNN alone, best of 5):
+// as four 2×2 sub-pixel phase convolutions (`SubPixelDeconv`), and as the data gradient of the strided
+// convolution it transposes (`StridedConvDeconv`: deconvolution forward = that convolution's backward-data,
+// backward-data = its forward, backward-weights = its backward-weights). fp32 and bf16, NHWC.
+// Result on this CPU (docs/PERFORMANCE.md, "Fifth session"): fp32 about even alone (the strided way saves the
+// phase interleaving and weight rearranging around the primitives in the network); bf16 phases 1.5–3× faster.
+//
+// Build: g++ -O2 -std=c++17 Tools/onednn_head_strided.cpp -o /tmp/onednn_head_strided -ldnnl
+// Run:   /tmp/onednn_head_strided
+#include <oneapi/dnnl/dnnl.hpp>
+#include "onednn_timing.h"
+#include <cstdio>
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+int main() {
+    const int mb = 32;
+    const int layers[3][4] = {{2048, 256, 8, 6}, {256, 256, 16, 12}, {256, 256, 32, 24}};  // C_in, C_out, H, W
+    for (dt type : {dt::f32, dt::bf16}) {
+        for (auto& l : layers) {
+            int cin = l[0], cout = l[1], h = l[2], w = l[3];
+            // Strided: the transposed convolution grid [mb, C_out, 2H, 2W] -> [mb, C_in, H, W], kernel 4, stride 2, pad 1.
+            auto strided = convPasses(memory::desc({mb, cout, 2 * h, 2 * w}, type, tag::acdb),
+                                      memory::desc({cin, cout, 4, 4}, type, tag::any),
+                                      memory::desc({mb, cin, h, w}, type, tag::acdb), {2, 2}, {1, 1}, {1, 1});
+            ConvPasses phases{};
+            for (int p = 0; p < 4; p++) {
+                auto phase = convPasses(memory::desc({mb, cin, h, w}, type, tag::acdb),
+                                        memory::desc({cout, cin, 2, 2}, type, tag::any),
+                                        memory::desc({mb, cout, h, w}, type, tag::acdb), {1, 1},
+                                        {1 - p / 2, 1 - p % 2}, {p / 2, p % 2});
+                phases.forward += phase.forward;
+                phases.backwardData += phase.backwardData;
+                phases.backwardWeights += phase.backwardWeights;
+                phases.forwardImpl = phase.forwardImpl;
+            }
+            // The deconvolution's forward is the strided convolution's backward-data and vice versa.
+            printf("%s deconv %4d->%d @%dx%d  ms fwd / bwd-data / bwd-weights:  phases %.1f / %.1f / %.1f = %.1f"
+                   "  |  strided %.1f / %.1f / %.1f = %.1f  (forward kernels: %s, %s)\n",
+                   type == dt::f32 ? "fp32" : "bf16", cin, cout, h, w, phases.forward, phases.backwardData,
+                   phases.backwardWeights, phases.sum(), strided.backwardData, strided.forward,
+                   strided.backwardWeights, strided.sum(), phases.forwardImpl.c_str(),
+                   strided.backwardDataImpl.c_str());
+        }
+    }
+}
