@@ -15,6 +15,9 @@ public enum Tape {
         let inputs: [Input?]
         /// Given d(loss)/d(output), returns d(loss)/d(input) for each input (nil where not needed).
         let backward: (Tensor) -> [Tensor?]
+        /// When set, backward takes d(loss)/d(output) as the unsummed gradients of the output's uses, in arrival
+        /// order (the sum fused into its own pass, e.g. a ReLU's mask), instead of `backward`.
+        var backwardOfParts: (([Tensor]) -> [Tensor?])?
     }
 
     struct Input {
@@ -76,6 +79,15 @@ public enum Tape {
         state.entries.append(Entry(output: output.id, inputs: named, backward: backward))
     }
 
+    /// Records `output = op(inputs)` whose backward takes the output's gradient as its unsummed parts (see
+    /// `Entry.backwardOfParts`).
+    static func record(_ output: Tensor, inputs: [Tensor?], backwardOfParts: @escaping ([Tensor]) -> [Tensor?]) {
+        record(output, inputs: inputs) { dy in backwardOfParts([dy]) }
+        if output.requiresGrad, state.entries.last?.output == output.id {
+            state.entries[state.entries.count - 1].backwardOfParts = backwardOfParts
+        }
+    }
+
     /// Drops every recorded entry (and the activations they hold).
     public static func reset() {
         state.entries.removeAll(keepingCapacity: true)
@@ -122,24 +134,28 @@ private func withThreadSetting<V, R>(_ setting: ReferenceWritableKeyPath<Tape.St
 /// Backpropagates from `output` (d output = `gradient`, default ones) through the recorded tape,
 /// accumulating into `.grad` of every leaf that requires grad, then clears the tape. Each entry is released
 /// as soon as its backward has run, so saved activations are freed progressively (as PyTorch frees saved
-/// tensors), which lowers the peak memory of a training step.
+/// tensors), which lowers the peak memory of a training step. The gradients of a tensor used several times are
+/// summed as they arrive, or handed unsummed to an entry that fuses the sum (`Entry.backwardOfParts`).
 public func backward(_ output: Tensor, gradient: Tensor? = nil) {
     var entries: [Tape.Entry?] = Tape.entries
     Tape.reset()
-    var grads: [UInt64: Tensor] = [:]
+    let takesParts = Set(entries.compactMap { $0?.backwardOfParts == nil ? nil : $0?.output })
+    var grads: [UInt64: [Tensor]] = [:]
     var leaves: [UInt64: (tensor: Tensor, grad: Tensor)] = [:]
-    grads[output.id] = gradient ?? Tensor(repeating: 1, shape: output.shape, layout: output.layout)
+    grads[output.id] = [gradient ?? Tensor(repeating: 1, shape: output.shape, layout: output.layout)]
     for index in entries.indices.reversed() {
         guard let entry = entries[index] else { continue }
         entries[index] = nil
-        guard let dy = grads.removeValue(forKey: entry.output) else { continue }
-        let inputGrads = entry.backward(dy)
+        guard let parts = grads.removeValue(forKey: entry.output) else { continue }
+        let inputGrads = entry.backwardOfParts?(parts) ?? entry.backward(parts[0])
         for (input, g) in zip(entry.inputs, inputGrads) {
             guard let input, let g else { continue }
             if let leaf = input.leaf {
                 leaves[input.id] = (leaf, leaves[input.id].map { addNoGrad($0.grad, g) } ?? g)
+            } else if let sum = grads[input.id], !takesParts.contains(input.id) {
+                grads[input.id] = [addNoGrad(sum[0], g)]
             } else {
-                grads[input.id] = grads[input.id].map { addNoGrad($0, g) } ?? g
+                grads[input.id, default: []].append(g)
             }
         }
     }

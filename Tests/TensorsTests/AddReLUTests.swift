@@ -44,4 +44,30 @@ struct AddReLUTests {
         let expected = upstream.toArray().map { 2 * $0 + 3 * $0 }
         #expect(relativeError(x.grad!.toArray(), expected) < 1e-6)
     }
+
+    @Test("a ReLU output used two and three times: the summed gradient is masked in one pass, as sum then mask",
+          arguments: [Layout.channelsLast, .blocked], [Precision.fp32, .bf16])
+    func severalUses(layout: Layout, precision: Precision) {
+        guard layout.isAvailable || layout != .blocked, precision.isAvailable else { return }
+        var random = TestRandom(seed: 24)
+        let shape = [4, 64, 32, 24]  // over forEachChunk's threshold: chunks on both cores
+        let a = random.tensor(shape).withLayout(layout), b = random.tensor(shape).withLayout(layout)
+        let upstream = random.tensor(shape), u = upstream.toArray()
+        for factors in [[2, 3], [2, 3, 5]] as [[Float]] {
+            let (x, y) = (a.copy(), b.copy())
+            x.requiresGrad = true
+            y.requiresGrad = true
+            let out = withAutocast(precision) { () -> Tensor in
+                let r = addReLU(x, y)
+                return factors.dropFirst().reduce(scale(r, by: factors[0])) { add($0, scale(r, by: $1)) }
+            }
+            let positive = zip(a.toArray(), b.toArray()).map { $0 + $1 > 0 }
+            backward(out, gradient: upstream)
+            let expected = u.indices.map { i in
+                positive[i] ? factors.dropFirst().reduce(u[i] * factors[0]) { $0 + u[i] * $1 } : 0
+            }
+            #expect(relativeError(x.grad!.toArray(), expected) < 1e-6, "\(factors) \(layout) \(precision)")
+            #expect(x.grad!.toArray() == y.grad!.toArray())
+        }
+    }
 }

@@ -1,7 +1,9 @@
 // y = max(x, 0)   — torch.nn.functional.relu
 // Backward: dx = dy where y > 0 else 0 (oneDNN eltwise relu, computed from y). Under bf16 autocast the
 // backward keeps only the bf16 copy of y that the next convolution reads anyway (`Tensor.operand`): bf16
-// keeps the sign, and rounds to zero only positives below 2^-133, which activations never are.
+// keeps the sign, and rounds to zero only positives below 2^-133, which activations never are. When y has
+// several uses (a residual block's output feeds the next block's convolution and its skip connection), the
+// sum of their gradients and the mask are one pass: dx = (dy₁ + dy₂) where y > 0 (`Tape.record(backwardOfParts:)`).
 import CDNNL
 
 /// Rectified linear unit; the result has `x`'s layout.
@@ -17,24 +19,69 @@ func recordReLU(_ y: Tensor, inputs: [Tensor]) {
     let count = inputs.count  // not the inputs: the closure must not keep them alive
     if Tape.autocast == .bf16 && Tape.needsRecord(inputs) && y.shape.count == 4 {
         let saved = y.operand(.bf16)
-        Tape.record(y, inputs: inputs) { dy in Array(repeating: reluBackward(dy, positive: saved), count: count) }
+        Tape.record(y, inputs: inputs, backwardOfParts: { parts in
+            Array(repeating: reluBackward(parts, positive: saved), count: count)
+        })
     } else {
-        Tape.record(y, inputs: inputs) { dy in Array(repeating: reluBackward(dy, y), count: count) }
+        Tape.record(y, inputs: inputs, backwardOfParts: { parts in Array(repeating: reluBackward(parts, y), count: count) })
     }
 }
 
-/// dx = dy where the bf16 activation `y` is positive (as an Int16: sign bit clear and not +0), NHWC.
-func reluBackward(_ dy: Tensor, positive y: Activation) -> Tensor {
-    precondition(y.precision == .bf16 && dy.shape == y.shape, "reluBackward: dy \(dy.shape) for \(y.shape) \(y.precision)")
-    let dy = dy.withLayout(.channelsLast)
+/// The gradient parts in `layout`, all but the last two summed in order (then at most two remain).
+private func pairOfParts(_ parts: [Tensor], _ layout: Layout) -> [Tensor] {
+    var parts = parts.map { $0.withLayout(layout) }
+    while parts.count > 2 { parts.replaceSubrange(0..<2, with: [addNoGrad(parts[0], parts[1])]) }
+    return parts
+}
+
+/// dx = Σ dy where the bf16 activation `y` is positive (as an Int16: sign bit clear and not +0), NHWC.
+func reluBackward(_ parts: [Tensor], positive y: Activation) -> Tensor {
+    precondition(y.precision == .bf16 && parts.allSatisfy { $0.shape == y.shape },
+                 "reluBackward: dy \(parts.map(\.shape)) for \(y.shape) \(y.precision)")
+    let parts = pairOfParts(parts, .channelsLast)
     let dx = Tensor(uninitialized: y.shape, layout: .channelsLast)
-    withExtendedLifetime((dy, y)) {
-        let bits = UnsafePointer(y.raw.assumingMemoryBound(to: Int16.self)), g = dy.pointer, out = dx.pointer
+    withExtendedLifetime((parts, y)) {
+        let bits = UnsafePointer(y.raw.assumingMemoryBound(to: Int16.self)), out = dx.pointer
+        let a = parts[0].pointer, b = parts.count == 2 ? parts[1].pointer : nil
         forEachChunk(dx.count) { start, end in
-            for i in start..<end { out[i] = bits[i] > 0 ? g[i] : 0 }
+            if let b {
+                for i in start..<end { out[i] = bits[i] > 0 ? a[i] + b[i] : 0 }
+            } else {
+                for i in start..<end { out[i] = bits[i] > 0 ? a[i] : 0 }
+            }
         }
     }
     return dx
+}
+
+/// dx = Σ dy where `y` > 0: one part through oneDNN's eltwise backward, two in one pass.
+func reluBackward(_ parts: [Tensor], _ y: Tensor) -> Tensor {
+    let parts = pairOfParts(parts, y.layout)
+    guard parts.count == 2 else { return reluBackward(parts[0], y) }
+    let dx = Tensor(uninitialized: y.shape, layout: y.layout)
+    withExtendedLifetime((parts, y)) {
+        let a = parts[0].pointer, b = parts[1].pointer, positive = y.pointer, out = dx.pointer
+        forEachChunk(dx.count) { start, end in maskedSum(a, b, positive, out, start, end) }
+    }
+    return dx
+}
+
+/// out[i] = a[i] + b[i] where positive[i] > 0, else 0, for i in start..<end; sixteen floats at a time.
+private func maskedSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ positive: UnsafePointer<Float>,
+                       _ out: UnsafeMutablePointer<Float>, _ start: Int, _ end: Int) {
+    typealias Vector = SIMD16<Float>
+    func load(_ p: UnsafePointer<Float>, _ i: Int) -> Vector { UnsafeRawPointer(p + i).loadUnaligned(as: Vector.self) }
+    var i = start
+    while i + 16 <= end {
+        let sum = load(a, i) + load(b, i)
+        let kept = Vector(repeating: 0).replacing(with: sum, where: load(positive, i) .> 0)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: kept, as: Vector.self)
+        i += 16
+    }
+    while i < end {
+        out[i] = positive[i] > 0 ? a[i] + b[i] : 0
+        i += 1
+    }
 }
 
 func reluForward(_ x: Tensor) -> Tensor {
