@@ -34,22 +34,15 @@ private func pairOfParts(_ parts: [Tensor], _ layout: Layout) -> [Tensor] {
     return parts
 }
 
-/// dx = Σ dy where the bf16 activation `y` is positive (as an Int16: sign bit clear and not +0), NHWC.
+/// dx = Σ dy where the bf16 activation `y` is positive, NHWC.
 func reluBackward(_ parts: [Tensor], positive y: Activation) -> Tensor {
     precondition(y.precision == .bf16 && parts.allSatisfy { $0.shape == y.shape },
                  "reluBackward: dy \(parts.map(\.shape)) for \(y.shape) \(y.precision)")
     let parts = pairOfParts(parts, .channelsLast)
     let dx = Tensor(uninitialized: y.shape, layout: .channelsLast)
     withExtendedLifetime((parts, y)) {
-        let bits = UnsafePointer(y.raw.assumingMemoryBound(to: Int16.self)), out = dx.pointer
-        let a = parts[0].pointer, b = parts.count == 2 ? parts[1].pointer : nil
-        forEachChunk(dx.count) { start, end in
-            if let b {
-                for i in start..<end { out[i] = bits[i] > 0 ? a[i] + b[i] : 0 }
-            } else {
-                for i in start..<end { out[i] = bits[i] > 0 ? a[i] : 0 }
-            }
-        }
+        let mask = BF16Positive(bits: UnsafePointer(y.raw.assumingMemoryBound(to: UInt16.self)))
+        maskedSum(parts, mask, into: dx)
     }
     return dx
 }
@@ -59,28 +52,54 @@ func reluBackward(_ parts: [Tensor], _ y: Tensor) -> Tensor {
     let parts = pairOfParts(parts, y.layout)
     guard parts.count == 2 else { return reluBackward(parts[0], y) }
     let dx = Tensor(uninitialized: y.shape, layout: y.layout)
-    withExtendedLifetime((parts, y)) {
-        let a = parts[0].pointer, b = parts[1].pointer, positive = y.pointer, out = dx.pointer
-        forEachChunk(dx.count) { start, end in maskedSum(a, b, positive, out, start, end) }
-    }
+    withExtendedLifetime((parts, y)) { maskedSum(parts, FloatPositive(values: y.pointer), into: dx) }
     return dx
 }
 
-/// out[i] = a[i] + b[i] where positive[i] > 0, else 0, for i in start..<end; sixteen floats at a time.
-private func maskedSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ positive: UnsafePointer<Float>,
-                       _ out: UnsafeMutablePointer<Float>, _ start: Int, _ end: Int) {
-    typealias Vector = SIMD16<Float>
-    func load(_ p: UnsafePointer<Float>, _ i: Int) -> Vector { UnsafeRawPointer(p + i).loadUnaligned(as: Vector.self) }
-    var i = start
-    while i + 16 <= end {
-        let sum = load(a, i) + load(b, i)
-        let kept = Vector(repeating: 0).replacing(with: sum, where: load(positive, i) .> 0)
-        UnsafeMutableRawPointer(out + i).storeBytes(of: kept, as: Vector.self)
-        i += 16
+/// Where an activation is positive, sixteen elements at a time or one.
+private protocol PositiveMask {
+    func lanes(_ i: Int) -> SIMDMask<SIMD16<Int32>>
+    subscript(_ i: Int) -> Bool { get }
+}
+
+private struct FloatPositive: PositiveMask {
+    let values: UnsafePointer<Float>
+    func lanes(_ i: Int) -> SIMDMask<SIMD16<Int32>> {
+        UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self) .> 0
     }
-    while i < end {
-        out[i] = positive[i] > 0 ? a[i] + b[i] : 0
-        i += 1
+    subscript(_ i: Int) -> Bool { values[i] > 0 }
+}
+
+/// bf16 values: positive exactly when their float (the bits shifted up by 16) is.
+private struct BF16Positive: PositiveMask {
+    let bits: UnsafePointer<UInt16>
+    func lanes(_ i: Int) -> SIMDMask<SIMD16<Int32>> {
+        var floats = SIMD16<Float>()
+        for k in 0..<16 { floats[k] = self.float(i + k) }
+        return floats .> 0
+    }
+    subscript(_ i: Int) -> Bool { float(i) > 0 }
+    @inline(__always) private func float(_ i: Int) -> Float { Float(bitPattern: UInt32(bits[i]) << 16) }
+}
+
+/// out = (parts[0] + parts[1]) (or parts[0] alone) where `mask`, else 0; elementwise on both cores.
+private func maskedSum<Mask: PositiveMask>(_ parts: [Tensor], _ mask: Mask, into out: Tensor) {
+    typealias Vector = SIMD16<Float>
+    let a = UnsafePointer(parts[0].pointer), b = parts.count == 2 ? UnsafePointer(parts[1].pointer) : nil
+    let o = out.pointer
+    func load(_ p: UnsafePointer<Float>, _ i: Int) -> Vector { UnsafeRawPointer(p + i).loadUnaligned(as: Vector.self) }
+    forEachChunk(out.count) { start, end in
+        var i = start
+        while i + 16 <= end {
+            let sum = b.map { load(a, i) + load($0, i) } ?? load(a, i)
+            let kept = Vector(repeating: 0).replacing(with: sum, where: mask.lanes(i))
+            UnsafeMutableRawPointer(o + i).storeBytes(of: kept, as: Vector.self)
+            i += 16
+        }
+        while i < end {
+            o[i] = mask[i] ? (b.map { a[i] + $0[i] } ?? a[i]) : 0
+            i += 1
+        }
     }
 }
 
