@@ -54,12 +54,14 @@ struct ChannelPaddingTests {
 /// The deconvolution block as one op against the two ops composed (which the fixture tests pin to PyTorch).
 @Suite("conv_transpose2d + batch_norm fused")
 struct ConvTranspose2dBatchNorm2dTests {
-    @Test("equals batch_norm(conv_transpose2d) with 19 and 32 output channels, train and eval, ReLU or not, gradients and running statistics included",
-          arguments: [19, 32], [(true, false), (true, true), (false, false), (false, true)])
-    func fusedEqualsComposed(channels: Int, mode: (training: Bool, fuseReLU: Bool)) {
+    /// 5 input channels run the sub-pixel phases, 16 the strided convolution (`headDeconvolution`).
+    @Test("equals batch_norm(conv_transpose2d) with 5 and 16 input and 19 and 32 output channels, train and eval, ReLU or not, gradients and running statistics included",
+          arguments: [(5, 19), (5, 32), (16, 19), (16, 32)], [(true, false), (true, true), (false, false), (false, true)])
+    func fusedEqualsComposed(shape: (inputs: Int, channels: Int), mode: (training: Bool, fuseReLU: Bool)) {
+        let channels = shape.channels
         var random = TestRandom(seed: 11)
-        let x = random.tensor([2, 5, 3, 4]).withLayout(.channelsLast)
-        let w = random.tensor([5, channels, 4, 4])
+        let x = random.tensor([2, shape.inputs, 3, 4]).withLayout(.channelsLast)
+        let w = random.tensor([shape.inputs, channels, 4, 4])
         let gamma = random.tensor([channels], 0.5, 1.5), beta = random.tensor([channels])
         let mean0 = random.tensor([channels]), var0 = random.tensor([channels], 0.5, 2)
         let upstream = random.tensor([2, channels, 6, 8])

@@ -29,6 +29,6 @@ func isHeadDeconvolution(weight: [Int], stride: Int, padding: Int, hasBias: Bool
 /// The way to compute a head deconvolution of input [N, C_in, H, W] and weight [C_in, C_out, 4, 4] with operands
 /// in `precision`.
 func headDeconvolution(input: [Int], weight: [Int], precision: Precision) -> any HeadDeconvolution {
-    precision == .fp32 ? StridedConvDeconv(input: input, weight: weight)
+    precision == .fp32 && input[1] % ChannelPadding.block == 0 ? StridedConvDeconv(input: input, weight: weight)
         : SubPixelDeconv(input: input, weight: weight, precision: precision)
 }

@@ -9,7 +9,8 @@
 import CDNNL
 import Foundation
 
-/// The shapes of a sub-pixel deconvolution (the bf16 `HeadDeconvolution`; the fused inference plan's in fp32).
+/// The shapes of a sub-pixel deconvolution (a `HeadDeconvolution` in bf16 and for odd input widths; the fused
+/// inference plan's).
 struct SubPixelDeconv: HeadDeconvolution {
     let input: [Int]    // [N, C_in, H, W]
     let weight: [Int]   // [C_in, C_out, 4, 4]
