@@ -234,29 +234,33 @@ func conv2dBackwardData(_ dy: Activation, _ w: Tensor, _ geometry: ConvGeometry)
 /// 1.2–1.7× slower than fp32 on ResNet's 8×6 layer4 and first-deconvolution shapes (and faster on all others).
 let bf16WeightGradMaxPixels = 48
 
-/// Backward-weights: [dw, db?] from the forward's input `x` and `dy`, both in the geometry's precision. A bf16
-/// geometry with few output pixels per image runs in fp32 on the same bf16-rounded values (converted back):
+/// Backward-weights: [dw, db?] from the forward's input `x` and `dy`, both in the geometry's precision; dw is
+/// [O, C, kh, kw], or with `transposed` [C, O, kh, kw] (the layout the sub-pixel deconvolution scatters from). A
+/// bf16 geometry with few output pixels per image runs in fp32 on the same bf16-rounded values (converted back):
 /// the same products, accumulated in fp32 either way.
-func conv2dWeightGradients(_ dy: Activation, _ x: Activation, _ geometry: ConvGeometry) -> (Tensor, Tensor?) {
+func conv2dWeightGradients(_ dy: Activation, _ x: Activation, _ geometry: ConvGeometry,
+                           transposed: Bool = false) -> (Tensor, Tensor?) {
     if geometry.precision == .bf16 && geometry.output[2] * geometry.output[3] <= bf16WeightGradMaxPixels {
         return conv2dWeightGradients(Activation(dy.tensor(), precision: .fp32), Activation(x.tensor(), precision: .fp32),
-                                     geometry.with(precision: .fp32))
+                                     geometry.with(precision: .fp32), transposed: transposed)
     }
     let hint = forwardPrimitive(geometry)
     let primitive = PrimitiveCache.shared.primitive("conv bwd weights \(geometry)") {
         var desc = backwardWeightsDesc(geometry, geometry.algorithm)
         return Primitive(opDesc: &desc, hint: hint, what: "conv bwd weights \(geometry)")
     }
-    let dw = Tensor(uninitialized: geometry.weight)
+    let w = geometry.weight
+    let dw = Tensor(uninitialized: transposed ? [w[1], w[0], w[2], w[3]] : w)
+    let dwDesc = memoryDesc(w, transposed ? dnnl_bacd : dnnl_abcd)  // dw's memory as [O, C, kh, kw]
     let diffWeightsDesc = primitive.memoryDesc(dnnl_query_diff_weights_md)
-    let (diffWeights, scratch) = outputBuffer(diffWeightsDesc, dw)
+    let (diffWeights, scratch) = outputBuffer(diffWeightsDesc, dw, own: dwDesc)
     var args = [(DNNL_ARG_SRC, geometry.sourceDesc, x.raw), (DNNL_ARG_DIFF_DST, geometry.outputGradDesc, dy.raw),
                 (DNNL_ARG_DIFF_WEIGHTS, diffWeightsDesc, diffWeights)]
     let db = geometry.hasBias ? Tensor(uninitialized: [geometry.weight[0]]) : nil
     if let db { args.append((DNNL_ARG_DIFF_BIAS, geometry.biasDesc, db.raw)) }
     primitive.execute(args)
     geometry.countFlops()
-    copyBack(diffWeightsDesc, diffWeights, into: dw)
+    copyBack(diffWeightsDesc, diffWeights, into: dw, own: dwDesc)
     withExtendedLifetime((scratch, x, dy)) {}
     return (dw, db)
 }

@@ -3,8 +3,8 @@
 // (g [N, C_out, 2H, 2W] → z [N, C_in, H, W]),
 //   conv_transpose2d(x, w) = ∂⟨z, x⟩/∂g        → oneDNN convolution backward-data with "output gradient" x,
 //   d x                  = conv2d(dy, w, 2, 1)  → that convolution's forward on dy,
-//   d w                  = ∂⟨z, x⟩/∂w at g = dy → its backward-weights with source dy and "output gradient" x.
-// One NHWC fp32 primitive per pass: no phase interleaving, no per-phase gradient sums, no weight rearranging.
+// one NHWC fp32 primitive each: no phase interleaving and no per-phase gradient sums. d w (= ∂⟨z, x⟩/∂w at g = dy,
+// that convolution's backward-weights) comes from the four sub-pixel phases instead, which oneDNN ran faster.
 import CDNNL
 
 /// The fp32 head deconvolution as its strided convolution's passes (see `HeadDeconvolution`).
@@ -41,7 +41,7 @@ struct StridedConvDeconv: HeadDeconvolution {
     }
 
     func backward(_ dy: Tensor, _ source: Activation, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
-        let (cin, cout) = (weight[0], weight[1])
+        let cout = weight[1]
         let channels = dy.shape[1]
         if channels > cout {
             // Padding channels may hold anything (NaN included) and would meet zero weights: clear them.
@@ -54,12 +54,9 @@ struct StridedConvDeconv: HeadDeconvolution {
         let geometry = transposed(channels: channels)
         let kernel = paddedWeight(w, channels: channels)
         let dx = needsInputGrad ? conv2dForward(grid, kernel, nil, geometry) : nil
-        let (gridWeightGrad, _) = conv2dWeightGradients(source, grid, geometry)
-        if channels == cout { return [dx, gridWeightGrad] }
-        let dw = Tensor(uninitialized: weight)
-        for i in 0..<cin {
-            (dw.pointer + i * cout * 16).update(from: gridWeightGrad.pointer + i * channels * 16, count: cout * 16)
-        }
+        // The weight gradient as the sub-pixel phases' (their backward-weights ran faster in the network than the
+        // strided convolution's: 350–400 vs 450–560 ms per res50 step).
+        let dw = SubPixelDeconv(input: input, weight: weight).backward(dy, source, w, needsInputGrad: false)[1]
         return [dx, dw]
     }
 }

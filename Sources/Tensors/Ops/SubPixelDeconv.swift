@@ -84,31 +84,40 @@ struct SubPixelDeconv: HeadDeconvolution {
     func backward(_ dy: Tensor, _ source: Activation, _ w: Tensor, needsInputGrad: Bool) -> [Tensor?] {
         let dy = dy.withLayout(.channelsLast)
         defer { withExtendedLifetime(dy) {} }  // raw pointers below outlive the last use of the tensor
-        let (cin, cout) = (weight[0], weight[1])
         var dx: Tensor?
-        let dw = Tensor(zeros: weight)
+        let dw = Tensor(uninitialized: weight)
         for a in 0..<2 {
             for b in 0..<2 {
                 let geometry = phaseGeometry(a, b)
-                let dPhase = Activation(uninitialized: geometry.output, precision: precision)
-                let slice = phaseSlice(a, b, channels: cout, gridChannels: dy.shape[1])
-                reorder(from: slice.desc, dy.raw + 4 * slice.offset, to: dPhase.desc, dPhase.raw)
-                let grads = conv2dBackward(dPhase, source, phaseWeight(w, a, b), geometry, needsInputGrad: needsInputGrad)
-                if let g = grads[0] { dx = dx.map { addNoGrad($0, g) } ?? g }
-                let gw = grads[1]!
-                defer { withExtendedLifetime(gw) {} }
-                let g = gw.pointer, d = dw.pointer
-                for o in 0..<cout {
-                    for i in 0..<cin {
-                        for t in 0..<2 {
-                            for u in 0..<2 {
-                                d[((i * cout + o) * 4 + Self.tap(a, t)) * 4 + Self.tap(b, u)] = g[((o * cin + i) * 2 + t) * 2 + u]
-                            }
-                        }
-                    }
+                let dPhase = phaseGradient(dy, a, b)
+                if needsInputGrad {
+                    let g = conv2dBackwardData(dPhase, phaseWeight(w, a, b), geometry)
+                    dx = dx.map { addNoGrad($0, g) } ?? g
                 }
+                let (phaseWeightGrad, _) = conv2dWeightGradients(dPhase, source, geometry, transposed: true)
+                scatter(phaseWeightGrad, a, b, into: dw)
             }
         }
         return [dx, dw]
+    }
+
+    /// Phase (a, b) of the output gradient `dy` (NHWC, C_out or more grid channels) as an activation.
+    private func phaseGradient(_ dy: Tensor, _ a: Int, _ b: Int) -> Activation {
+        let dPhase = Activation(uninitialized: phaseGeometry(a, b).output, precision: precision)
+        let slice = phaseSlice(a, b, channels: weight[1], gridChannels: dy.shape[1])
+        reorder(from: slice.desc, dy.raw + 4 * slice.offset, to: dPhase.desc, dPhase.raw)
+        return dPhase
+    }
+
+    /// Writes phase (a, b)'s weight gradient [C_in, C_out, 2, 2] (transposed, as `conv2dWeightGradients` gives it)
+    /// into its four taps of dw [C_in, C_out, 4, 4]: both run through (i, o) in order.
+    private func scatter(_ phaseGrad: Tensor, _ a: Int, _ b: Int, into dw: Tensor) {
+        let taps = [(0, 0), (0, 1), (1, 0), (1, 1)].map { t, u in (source: t * 2 + u, target: Self.tap(a, t) * 4 + Self.tap(b, u)) }
+        withExtendedLifetime(phaseGrad) {
+            let g = phaseGrad.pointer, d = dw.pointer
+            for pair in 0..<(weight[0] * weight[1]) {
+                for tap in taps { d[pair * 16 + tap.target] = g[pair * 4 + tap.source] }
+            }
+        }
     }
 }
