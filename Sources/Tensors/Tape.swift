@@ -103,7 +103,7 @@ public enum Tape {
     }
 }
 
-/// Runs `body` with this thread's convolutions (`conv2d`, the sub-pixel deconvolutions of `convTranspose2d` and
+/// Runs `body` with this thread's convolutions (`conv2d`, the deconvolutions of `convTranspose2d` and
 /// `convTranspose2dBatchNorm2d`) computing in `precision` — PyTorch's `torch.autocast("cpu", torch.bfloat16)`
 /// for convolutions: with bf16 their inputs, weights and output gradients are rounded to bf16, products are
 /// accumulated in fp32, and their outputs and gradients are fp32; weights (the master copy), batch norm, the

@@ -1,8 +1,11 @@
 // ConvTranspose2d(kernel 4, stride 2, padding 1) without bias — SimpleBaseline's upsampling layer — computed with
-// convolution primitives in one of two ways (oneDNN's own deconvolution primitive is slow here, DESIGN §4):
-// fp32 as the data gradient of the strided convolution it transposes (`StridedConvDeconv`: one primitive per
-// pass), bf16 as four 2×2 sub-pixel phase convolutions (`SubPixelDeconv`: oneDNN 2.6's AMX kernels run those
-// 2–4× faster than the strided ones; measured with Tools/onednn_head_strided.cpp).
+// convolution primitives in one of two ways (oneDNN's own deconvolution primitive is slow here, DESIGN §4): in fp32
+// with C_in a multiple of 16 (SimpleBaseline's 2048 and 256), forward and backward-data as the strided convolution
+// it transposes (`StridedConvDeconv`: one primitive each, C_in that convolution's output channels); otherwise as
+// four 2×2 sub-pixel phase convolutions (`SubPixelDeconv`), whose backward-weights both use. oneDNN 2.6's AMX
+// kernels run the phases 1.5–3× faster than the strided convolution in bf16 (Tools/onednn_head_strided.cpp), and
+// the paper-width multi-scale head's 2065/273/290 input channels (a partial last block as the strided
+// convolution's output) ran slower strided in res50_4 training (docs/PERFORMANCE.md, "Fifth session").
 
 /// A kernel-4 stride-2 padding-1 transposed convolution without bias, forward and backward.
 protocol HeadDeconvolution {
