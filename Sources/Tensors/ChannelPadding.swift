@@ -34,11 +34,7 @@ struct ChannelPadding {
         if isIdentity { return x }
         let out = Tensor(uninitialized: [x.shape[0], padded, x.shape[2], x.shape[3]], layout: .channelsLast)
         reorder(from: memoryDesc(of: x), x.raw, to: realChannelsDesc(x.shape), out.raw)
-        if zeroPadding {
-            for p in 0..<(out.count / padded) {
-                (out.pointer + p * padded + channels).update(repeating: 0, count: padded - channels)
-            }
-        }
+        if zeroPadding { fillChannels(out, from: channels, with: 0) }
         return out
     }
 
@@ -68,5 +64,15 @@ struct ChannelPadding {
         let out = Tensor(uninitialized: [channels])
         out.pointer.update(from: v.pointer, count: channels)
         return out
+    }
+}
+
+/// Sets channels `start..<C` of every pixel of the channelsLast tensor `x` [N, C, H, W] to `value`.
+func fillChannels(_ x: Tensor, from start: Int, with value: Float) {
+    precondition(x.shape.count == 4 && x.layout == .channelsLast, "fillChannels: \(x.shape) \(x.layout)")
+    let channels = x.shape[1]
+    guard start < channels else { return }
+    for p in 0..<(x.count / channels) {
+        (x.pointer + p * channels + start).update(repeating: value, count: channels - start)
     }
 }

@@ -135,7 +135,7 @@ private func withThreadSetting<V, R>(_ setting: ReferenceWritableKeyPath<Tape.St
 /// accumulating into `.grad` of every leaf that requires grad, then clears the tape. Each entry is released
 /// as soon as its backward has run, so saved activations are freed progressively (as PyTorch frees saved
 /// tensors), which lowers the peak memory of a training step. The gradients of a tensor used several times are
-/// summed as they arrive, or handed unsummed to an entry that fuses the sum (`Entry.backwardOfParts`).
+/// summed as they arrive, or handed unsummed (at most two) to an entry that fuses the sum (`Entry.backwardOfParts`).
 public func backward(_ output: Tensor, gradient: Tensor? = nil) {
     var entries: [Tape.Entry?] = Tape.entries
     Tape.reset()
@@ -152,10 +152,17 @@ public func backward(_ output: Tensor, gradient: Tensor? = nil) {
             guard let input, let g else { continue }
             if let leaf = input.leaf {
                 leaves[input.id] = (leaf, leaves[input.id].map { addNoGrad($0.grad, g) } ?? g)
-            } else if let sum = grads[input.id], !takesParts.contains(input.id) {
-                grads[input.id] = [addNoGrad(sum[0], g)]
+            } else if var parts = grads[input.id] {
+                if takesParts.contains(input.id) {
+                    // At most two parts wait for the fusing entry: earlier ones are summed, in arrival order.
+                    if parts.count == 2 { parts = [addNoGrad(parts[0], parts[1])] }
+                    parts.append(g)
+                } else {
+                    parts = [addNoGrad(parts[0], g)]
+                }
+                grads[input.id] = parts
             } else {
-                grads[input.id, default: []].append(g)
+                grads[input.id] = [g]
             }
         }
     }

@@ -26,12 +26,15 @@ struct OpFixtureTests {
         expectMatches("conv2d_1x1_bias", channelsLast: channelsLast) { conv2d($0[0], $0[1], bias: $0[2]) }
     }
 
-    @Test("conv_transpose2d 4x4 stride 2 padding 1 matches the PyTorch fixture (convolution and oneDNN deconvolution paths)",
+    @Test("conv_transpose2d 4x4 stride 2 padding 1 matches the PyTorch fixtures (sub-pixel, strided-convolution and oneDNN deconvolution paths)",
           arguments: [false, true])
     func convTranspose2dCase(channelsLast: Bool) {
-        for viaConvolutions in [true, false] {
-            expectMatches("conv_transpose2d_4x4_s2_p1", channelsLast: channelsLast) {
-                convTranspose2d($0[0], $0[1], stride: 2, padding: 1, viaConvolutions: viaConvolutions)
+        // 6 input channels run the sub-pixel phases, 16 the strided convolution (`headDeconvolution`).
+        for name in ["conv_transpose2d_4x4_s2_p1", "conv_transpose2d_4x4_s2_p1_c16"] {
+            for viaConvolutions in [true, false] {
+                expectMatches(name, channelsLast: channelsLast) {
+                    convTranspose2d($0[0], $0[1], stride: 2, padding: 1, viaConvolutions: viaConvolutions)
+                }
             }
         }
     }

@@ -4,6 +4,8 @@
 // keeps the sign, and rounds to zero only positives below 2^-133, which activations never are. When y has
 // several uses (a residual block's output feeds the next block's convolution and its skip connection), the
 // sum of their gradients and the mask are one pass: dx = (dy₁ + dy₂) where y > 0 (`Tape.record(backwardOfParts:)`).
+// Masked elements are 0 there (as PyTorch's threshold_backward); a NaN or infinite gradient may reach them through
+// the single-part oneDNN path, which is not specified for non-finite inputs.
 import CDNNL
 
 /// Rectified linear unit; the result has `x`'s layout.

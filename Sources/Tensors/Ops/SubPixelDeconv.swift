@@ -9,8 +9,8 @@
 import CDNNL
 import Foundation
 
-/// The shapes of a sub-pixel deconvolution (a `HeadDeconvolution` in bf16 and for odd input widths; the fused
-/// inference plan's).
+/// The shapes of a sub-pixel deconvolution: the `HeadDeconvolution` in bf16 and for input widths that are not a
+/// multiple of 16, the weight gradient of `StridedConvDeconv`, and the fused inference plan's deconvolution.
 struct SubPixelDeconv: HeadDeconvolution {
     let input: [Int]    // [N, C_in, H, W]
     let weight: [Int]   // [C_in, C_out, 4, 4]
