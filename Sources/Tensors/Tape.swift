@@ -13,11 +13,11 @@ public enum Tape {
         let output: UInt64
         /// Per input: nil when no gradient flows to it, else its id and, for a leaf, the tensor.
         let inputs: [Input?]
-        /// Given d(loss)/d(output), returns d(loss)/d(input) for each input (nil where not needed).
-        let backward: (Tensor) -> [Tensor?]
-        /// When set, backward takes d(loss)/d(output) as the unsummed gradients of the output's uses, in arrival
-        /// order (the sum fused into its own pass, e.g. a ReLU's mask), instead of `backward`.
-        var backwardOfParts: (([Tensor]) -> [Tensor?])?
+        /// Given d(loss)/d(output), returns d(loss)/d(input) for each input (nil where not needed). d(loss)/d(output)
+        /// comes as one tensor, or with `fusesSum` as the unsummed gradients of the output's uses (one or two, in
+        /// arrival order), whose sum the entry fuses into its own pass (e.g. a ReLU's mask).
+        let backward: ([Tensor]) -> [Tensor?]
+        let fusesSum: Bool
     }
 
     struct Input {
@@ -68,6 +68,17 @@ public enum Tape {
 
     /// Records `output = op(inputs)` with its backward closure when any input requires grad.
     static func record(_ output: Tensor, inputs: [Tensor?], backward: @escaping (Tensor) -> [Tensor?]) {
+        append(output, inputs: inputs, fusesSum: false) { parts in backward(parts[0]) }
+    }
+
+    /// Records `output = op(inputs)` whose backward takes the output's gradient as its unsummed parts (see
+    /// `Entry.fusesSum`).
+    static func record(_ output: Tensor, inputs: [Tensor?], backwardOfParts: @escaping ([Tensor]) -> [Tensor?]) {
+        append(output, inputs: inputs, fusesSum: true, backward: backwardOfParts)
+    }
+
+    private static func append(_ output: Tensor, inputs: [Tensor?], fusesSum: Bool,
+                               backward: @escaping ([Tensor]) -> [Tensor?]) {
         guard needsRecord(inputs) else { return }
         output.requiresGrad = true
         let state = state
@@ -76,16 +87,7 @@ public enum Tape {
             return Input(id: input.id, leaf: state.produced.contains(input.id) ? nil : input)
         }
         state.produced.insert(output.id)
-        state.entries.append(Entry(output: output.id, inputs: named, backward: backward))
-    }
-
-    /// Records `output = op(inputs)` whose backward takes the output's gradient as its unsummed parts (see
-    /// `Entry.backwardOfParts`).
-    static func record(_ output: Tensor, inputs: [Tensor?], backwardOfParts: @escaping ([Tensor]) -> [Tensor?]) {
-        record(output, inputs: inputs) { dy in backwardOfParts([dy]) }
-        if output.requiresGrad, state.entries.last?.output == output.id {
-            state.entries[state.entries.count - 1].backwardOfParts = backwardOfParts
-        }
+        state.entries.append(Entry(output: output.id, inputs: named, backward: backward, fusesSum: fusesSum))
     }
 
     /// Drops every recorded entry (and the activations they hold).
@@ -135,11 +137,11 @@ private func withThreadSetting<V, R>(_ setting: ReferenceWritableKeyPath<Tape.St
 /// accumulating into `.grad` of every leaf that requires grad, then clears the tape. Each entry is released
 /// as soon as its backward has run, so saved activations are freed progressively (as PyTorch frees saved
 /// tensors), which lowers the peak memory of a training step. The gradients of a tensor used several times are
-/// summed as they arrive, or handed unsummed (at most two) to an entry that fuses the sum (`Entry.backwardOfParts`).
+/// summed as they arrive, or handed unsummed (at most two) to an entry that fuses the sum (`Entry.fusesSum`).
 public func backward(_ output: Tensor, gradient: Tensor? = nil) {
     var entries: [Tape.Entry?] = Tape.entries
     Tape.reset()
-    let takesParts = Set(entries.compactMap { $0?.backwardOfParts == nil ? nil : $0?.output })
+    let takesParts = Set(entries.compactMap { $0?.fusesSum == true ? $0?.output : nil })
     var grads: [UInt64: [Tensor]] = [:]
     var leaves: [UInt64: (tensor: Tensor, grad: Tensor)] = [:]
     grads[output.id] = [gradient ?? Tensor(repeating: 1, shape: output.shape, layout: output.layout)]
@@ -147,7 +149,7 @@ public func backward(_ output: Tensor, gradient: Tensor? = nil) {
         guard let entry = entries[index] else { continue }
         entries[index] = nil
         guard let parts = grads.removeValue(forKey: entry.output) else { continue }
-        let inputGrads = entry.backwardOfParts?(parts) ?? entry.backward(parts[0])
+        let inputGrads = entry.backward(parts)
         for (input, g) in zip(entry.inputs, inputGrads) {
             guard let input, let g else { continue }
             if let leaf = input.leaf {

@@ -29,11 +29,10 @@ func recordReLU(_ y: Tensor, inputs: [Tensor]) {
     }
 }
 
-/// The gradient parts in `layout`, all but the last two summed in order (then at most two remain).
+/// The one or two gradient parts the tape hands a fused sum (`Tape.Entry.fusesSum`), in `layout`.
 private func pairOfParts(_ parts: [Tensor], _ layout: Layout) -> [Tensor] {
-    var parts = parts.map { $0.withLayout(layout) }
-    while parts.count > 2 { parts.replaceSubrange(0..<2, with: [addNoGrad(parts[0], parts[1])]) }
-    return parts
+    precondition((1...2).contains(parts.count), "reluBackward: \(parts.count) gradient parts")
+    return parts.map { $0.withLayout(layout) }
 }
 
 /// dx = Σ dy where the bf16 activation `y` is positive, NHWC.
