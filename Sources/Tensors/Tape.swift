@@ -35,6 +35,8 @@ public enum Tape {
         var autocast = Precision.fp32
         /// Whether convolutions may run as Winograd (`withWinograd`).
         var winograd = true
+        /// Whether training ops give their cheap fp32 outputs a recipe to rebuild them in backward (`withRecomputation`).
+        var recompute = false
     }
 
     static var state: State {
@@ -124,7 +126,7 @@ public func withWinograd<R>(_ enabled: Bool, _ body: () throws -> R) rethrows ->
 }
 
 /// Runs `body` with one of this thread's tape settings at `value`, restoring it afterwards.
-private func withThreadSetting<V, R>(_ setting: ReferenceWritableKeyPath<Tape.State, V>, _ value: V,
+func withThreadSetting<V, R>(_ setting: ReferenceWritableKeyPath<Tape.State, V>, _ value: V,
                                      _ body: () throws -> R) rethrows -> R {
     let state = Tape.state
     let saved = state[keyPath: setting]

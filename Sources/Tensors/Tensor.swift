@@ -54,6 +54,8 @@ public final class Tensor: @unchecked Sendable {
     let id = nextTensorID()
     /// The bf16 copy `operand(.bf16)` made, with the version it was made from.
     var bf16Operand: (version: Int, activation: Activation)?
+    /// How backward recomputes this op output instead of keeping it (`withRecomputation`).
+    var rebuild: Rebuild?
 
     /// Number of elements.
     public var count: Int { storage.count }

@@ -112,6 +112,9 @@ public struct TrainConfig: Sendable, Equatable, Codable {
         /// fp32 3×3 stride-1 convolutions of the backbone's stages as Winograd F(4×4, 3×3) where the CPU has
         /// AVX-512 (`withWinograd`); false: direct convolution, as PyTorch.
         public var winograd = true
+        /// Recompute batch-norm, ReLU and residual-add outputs in backward instead of keeping them from forward
+        /// (`withRecomputation`, mmpose's `with_cp` for the cheap ops): less memory, the same gradients.
+        public var recompute = false
         public init() {}
     }
 

@@ -239,7 +239,9 @@ public final class Trainer {
         let n = batch.count
         let input = config.data.inputSize, heatmap = config.data.heatmapSize, k = config.model.joints
         let x = Tensor(shape: [n, 3, input.height, input.width], values: batch.images)
-        let y = withWinograd(config.train.winograd) { withAutocast(config.train.precision) { model(x) } }
+        let y = withRecomputation(config.train.recompute) {
+            withWinograd(config.train.winograd) { withAutocast(config.train.precision) { model(x) } }
+        }
         let loss = config.train.loss.loss(
             y, target: Tensor(shape: [n, k, heatmap.height, heatmap.width], values: batch.targets),
             weights: Tensor(shape: [n, k], values: batch.targetWeights))

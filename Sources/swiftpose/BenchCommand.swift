@@ -63,6 +63,9 @@ struct Bench: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run fp32 3×3 convolutions on blocked activations as Winograd F(4×4, 3×3).")
     var winograd = true
 
+    @Flag(help: "Recompute batch-norm, ReLU and residual-add outputs in backward instead of keeping them (train.recompute; less memory, a little more time).")
+    var recompute = false
+
     @Option(help: "A second model name (same options) timed alternately with --model, for a time ratio.")
     var baseline: String?
 
@@ -109,7 +112,9 @@ struct Bench: ParsableCommand {
             let optimizers = try nets.map { try Adam(parameters: $0.parameters()) }
             let results = measure(zip(nets, optimizers).map { net, optimizer in {
                 net.zeroGrad()
-                backward(withWinograd(winograd) { withAutocast(precision) { mseLoss(net(x), target) } })
+                backward(withRecomputation(recompute) {
+                    withWinograd(winograd) { withAutocast(precision) { mseLoss(net(x), target) } }
+                })
                 if adam { optimizer.step(lr: 1e-3) }
             } })
             report(results, names: names, case: "training fwd+bwd" + (adam ? "+adam" : ""), batch: batch,

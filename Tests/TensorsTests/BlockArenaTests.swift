@@ -19,19 +19,48 @@ struct BlockArenaTests {
         #expect(arena.allocate(capacity: 8 * g) == whole, "the halves merged back into one block")
         #expect(arena.bytesHeld == 8 * g)
         _ = arena.allocate(capacity: g)
-        #expect(arena.bytesHeld == 9 * g, "nothing free: a new segment")
+        #expect(arena.bytesHeld == 9 * g, "nothing free: the top of the range")
     }
 
     @Test("best fit: the smallest free block that fits, and exact fits before splits")
     func bestFit() {
         var arena = BlockArena()
-        let big = arena.allocate(capacity: 6 * g), small = arena.allocate(capacity: 2 * g)
+        // Live blocks between the freed ones keep them from merging.
+        let big = arena.allocate(capacity: 6 * g)
+        _ = arena.allocate(capacity: g)
+        let small = arena.allocate(capacity: 2 * g)
+        _ = arena.allocate(capacity: g)
         arena.release(big, capacity: 6 * g)
         arena.release(small, capacity: 2 * g)
         #expect(arena.allocate(capacity: 2 * g) == small)
         #expect(arena.allocate(capacity: g) == big, "the 6-granule block is split (the 2-granule one is taken)")
         #expect(arena.allocate(capacity: 5 * g) == big + g, "the rest of it fits exactly")
-        #expect(arena.bytesHeld == 8 * g, "every request served from the two freed blocks")
+        #expect(arena.bytesHeld == 10 * g, "every request served from the two freed blocks")
+    }
+
+    @Test("a request no free block fits extends the free block at the top by the shortfall only")
+    func extendsTop() {
+        var arena = BlockArena()
+        let low = arena.allocate(capacity: 2 * g), high = arena.allocate(capacity: 3 * g)
+        arena.release(high, capacity: 3 * g)
+        #expect(arena.allocate(capacity: 5 * g) == high, "the free top block, grown by 2 granules")
+        #expect(arena.bytesHeld == 7 * g)
+        arena.release(low, capacity: 2 * g)
+        #expect(arena.allocate(capacity: 3 * g) == low + 7 * g, "a free block below the top that is too small stays")
+        #expect(arena.allocate(capacity: 2 * g) == low)
+        #expect(arena.bytesHeld == 10 * g)
+    }
+
+    @Test("past the reserved range, requests get their own segments, which merge only within themselves")
+    func beyondTheRange() {
+        var arena = BlockArena(reserving: 4 * g)
+        let inRange = arena.allocate(capacity: 3 * g)
+        let outside = arena.allocate(capacity: 3 * g)
+        #expect(outside != inRange + 3 * g && arena.bytesHeld == 6 * g, "a segment of its own")
+        #expect(arena.allocate(capacity: g) == inRange + 3 * g, "the range's last granule")
+        arena.release(outside, capacity: 3 * g)
+        #expect(arena.allocate(capacity: 2 * g) == outside, "the segment's block serves a smaller request")
+        #expect(arena.bytesHeld == 7 * g, "the whole range and the segment")
     }
 
     @Test("blocks handed out never overlap, through a random sequence of allocations and releases")

@@ -13,6 +13,10 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
 /// `relu(a + b)` in one pass (the residual block's sum and ReLU); the result has `a`'s layout.
 public func addReLU(_ a: Tensor, _ b: Tensor) -> Tensor {
     let y = addNoGrad(a, b, relu: true)
+    if let first = a.rebuild, let second = b.rebuild, recomputes(inputs: [a, b]) {
+        let first = first.reserve(), second = second.reserve()
+        y.rebuild = Rebuild { addNoGrad(first.take(), second.take(), relu: true) }
+    }
     recordReLU(y, inputs: [a, b])
     return y
 }

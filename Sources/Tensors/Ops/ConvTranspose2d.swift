@@ -50,7 +50,10 @@ public func convTranspose2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, str
         let source = deconv.operand(x)
         let y = deconv.forward(source, weight)
         let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
-        Tape.record(y, inputs: [x, w]) { dy in deconv.backward(dy, source, weight, needsInputGrad: needsInputGrad) }
+        let saved = Saved(operand: source, of: x)
+        Tape.record(y, inputs: [x, w]) { dy in
+            deconv.backward(dy, saved.take(), weight, needsInputGrad: needsInputGrad)
+        }
         return y
     }
     let geometry = DeconvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding,

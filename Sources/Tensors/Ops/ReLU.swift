@@ -25,7 +25,10 @@ func recordReLU(_ y: Tensor, inputs: [Tensor]) {
             Array(repeating: reluBackward(parts, positive: saved), count: count)
         })
     } else {
-        Tape.record(y, inputs: inputs, backwardOfParts: { parts in Array(repeating: reluBackward(parts, y), count: count) })
+        let saved = Saved(output: y)
+        Tape.record(y, inputs: inputs, backwardOfParts: { parts in
+            Array(repeating: reluBackward(parts, saved.take()), count: count)
+        })
     }
 }
 
