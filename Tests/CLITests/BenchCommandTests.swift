@@ -21,4 +21,22 @@ struct BenchCommandTests {
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("fused-bf16"), "\(bad.stderr)")
     }
+
+    @Test("bench --recompute: the same training case holds fewer tensor bytes at once")
+    func recompute() throws {
+        func tensorsInUse(_ extra: [String]) throws -> Double? {
+            let run = try SwiftPoseRun(["bench", "--model", "res50", "--batch", "4", "--input-size", "96x128", "--runs", "1",
+                                        "--warmup", "0", "--case", "training"] + extra)
+            #expect(run.status == 0, "\(extra): \(run.stderr)")
+            guard let range = run.stdout.range(of: #"tensors: at most [0-9]+ MiB"#, options: .regularExpression) else {
+                Issue.record("no tensor memory line: \(run.stdout)")
+                return nil
+            }
+            return Double(run.stdout[range].split(separator: " ")[3])
+        }
+        let kept = try #require(try tensorsInUse([])), rebuilt = try #require(try tensorsInUse(["--recompute"]))
+        // res50's activations at this size are ~90 MiB next to ~200 MiB of weights and gradients; recomputation
+        // drops about a third of the activations.
+        #expect(rebuilt <= kept - 15, "in use at once: \(rebuilt) MiB with --recompute, \(kept) MiB without")
+    }
 }

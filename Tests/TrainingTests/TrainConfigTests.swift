@@ -196,6 +196,7 @@ struct TrainConfigTests {
         config.eval.boxes = .file
         config.data.colorOrder = .bgr
         config.train.winograd = false
+        config.train.recompute = true
         let yaml = config.yamlString()
         #expect(try TrainConfig.load(yaml: yaml) == config)
         #expect(yaml.contains("  eps: 1.0e-08\n"))
@@ -232,7 +233,7 @@ struct TrainConfigTests {
                     "data.sigma", "data.flip", "data.rotation_prob", "data.shift_factor", "data.shift_prob", "data.color_order",
                     "data.workers", "optimizer.type", "optimizer.betas", "optimizer.eps", "optimizer.weight_decay",
                     "optimizer.momentum", "optimizer.nesterov", "schedule.warmup_factor", "schedule.gamma", "train.loss",
-                    "train.seed", "train.precision", "train.winograd", "eval.flip_test", "eval.box_file", "eval.batch_size"].contains(field.path), "\(field.path)")
+                    "train.seed", "train.precision", "train.winograd", "train.recompute", "eval.flip_test", "eval.box_file", "eval.batch_size"].contains(field.path), "\(field.path)")
             mixed = try TrainConfig.load(yaml: mixed.yamlString(), overrides: [override])
         }
         #expect(mixed == b)
