@@ -8,8 +8,8 @@
 import Foundation
 
 /// Best-fit blocks in one reserved range of address space (then segments from the system); not thread-safe
-/// (`BufferPool` locks around it).
-struct BlockArena {
+/// (`BufferPool` locks around it). A class: it owns the range and its segments, released with it.
+final class BlockArena {
     /// Granularity of blocks: keeps 64-byte alignment and avoids splinters.
     static let granule = 1 << 16
     /// The reserved range (readable and writable, no swap reserved) and its size.
@@ -32,12 +32,17 @@ struct BlockArena {
         regionBytes = region == nil ? 0 : size
     }
 
+    deinit {
+        if let region { munmap(region, regionBytes) }
+        for segment in segments { segment.pointer.deallocate() }
+    }
+
     /// `bytes` rounded up to the granule.
     static func capacity(for bytes: Int) -> Int { (bytes + granule - 1) / granule * granule }
 
     /// The free block of exactly `capacity` bytes with the lowest address, else the smallest larger one
     /// (split), else the top of the range (extending a free block that ends there), else a new segment.
-    mutating func allocate(capacity: Int) -> UnsafeMutableRawPointer {
+    func allocate(capacity: Int) -> UnsafeMutableRawPointer {
         var best: (start: UnsafeMutableRawPointer, size: Int)?
         for (start, size) in freeByStart where size >= capacity {
             if let b = best, (b.size, UInt(bitPattern: b.start)) <= (size, UInt(bitPattern: start)) { continue }
@@ -65,7 +70,7 @@ struct BlockArena {
     /// Returns a block, merging it with free neighbours (blocks of the range or of one segment are contiguous;
     /// segments are never adjacent to each other or to the range, as each is its own allocation with the
     /// allocator's header before it).
-    mutating func release(_ pointer: UnsafeMutableRawPointer, capacity: Int) {
+    func release(_ pointer: UnsafeMutableRawPointer, capacity: Int) {
         var (start, size) = (pointer, capacity)
         if let before = freeByEnd[start], let beforeSize = freeByStart[before] {
             removeFree(before, beforeSize)
@@ -78,12 +83,12 @@ struct BlockArena {
         insertFree(start, size)
     }
 
-    private mutating func insertFree(_ start: UnsafeMutableRawPointer, _ size: Int) {
+    private func insertFree(_ start: UnsafeMutableRawPointer, _ size: Int) {
         freeByStart[start] = size
         freeByEnd[start + size] = start
     }
 
-    private mutating func removeFree(_ start: UnsafeMutableRawPointer, _ size: Int) {
+    private func removeFree(_ start: UnsafeMutableRawPointer, _ size: Int) {
         freeByStart[start] = nil
         freeByEnd[start + size] = nil
     }

@@ -11,10 +11,10 @@ final class BufferPool: @unchecked Sendable {
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private let lock = NSLock()
     private var smallBytesHeld = 0
-    private var arena = BlockArena()
+    private let arena = BlockArena()
     /// Requests from this size on go to the arena.
     static let arenaBytes = 1 << 20
-    var bytesHeld: Int { smallBytesHeld + arena.bytesHeld }
+    var bytesHeld: Int { lock.withLock { smallBytesHeld + arena.bytesHeld } }
     /// Capacity handed out and not yet released, and the most there ever was at once.
     private(set) var bytesInUse = 0
     private(set) var peakBytesInUse = 0

@@ -37,6 +37,8 @@ public enum Tape {
         var winograd = true
         /// Whether training ops give their cheap fp32 outputs a recipe to rebuild them in backward (`withRecomputation`).
         var recompute = false
+        /// Activations this thread's backward rebuilt so far (tests read it).
+        var rebuildCount = 0
     }
 
     static var state: State {

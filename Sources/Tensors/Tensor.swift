@@ -54,8 +54,9 @@ public final class Tensor: @unchecked Sendable {
     let id = nextTensorID()
     /// The bf16 copy `operand(.bf16)` made, with the version it was made from.
     var bf16Operand: (version: Int, activation: Activation)?
-    /// How backward recomputes this op output instead of keeping it (`withRecomputation`).
-    var rebuild: Rebuild?
+    /// How backward recomputes this op output instead of keeping it (`withRecomputation`); held by the tape entry
+    /// of the op that made it and by the users that reserved it.
+    weak var rebuild: Rebuild?
 
     /// Number of elements.
     public var count: Int { storage.count }

@@ -1,5 +1,5 @@
 import Testing
-import Tensors
+@testable import Tensors
 @testable import NN
 @testable import PoseModels
 
@@ -24,7 +24,10 @@ struct RecomputationModelTests {
             x.requiresGrad = true
             let y = withRecomputation(recompute) { model(x) }
             let loss = mseLoss(y, Tensor(shape: y.shape, values: counterTensorValues(name: "target", shape: y.shape)))
+            let rebuiltBefore = Tape.state.rebuildCount
             backward(loss)
+            let rebuilt = Tape.state.rebuildCount - rebuiltBefore
+            #expect(recompute ? rebuilt > 20 : rebuilt == 0, "\(name) recompute \(recompute): \(rebuilt) rebuilt")
             var values = ["output": y.toArray(), "loss": [loss.item()], "input grad": x.grad!.toArray()]
             for (key, tensor) in model.namedParameters() { values["grad " + key] = tensor.grad?.toArray() }
             for (key, state) in model.namedState() {

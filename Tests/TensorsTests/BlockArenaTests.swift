@@ -8,7 +8,7 @@ struct BlockArenaTests {
 
     @Test("a freed block serves smaller requests (split) and merges back to serve the whole size again")
     func splitAndMerge() {
-        var arena = BlockArena()
+        let arena = BlockArena()
         let whole = arena.allocate(capacity: 8 * g)
         arena.release(whole, capacity: 8 * g)
         let a = arena.allocate(capacity: 3 * g), b = arena.allocate(capacity: 5 * g)
@@ -24,7 +24,7 @@ struct BlockArenaTests {
 
     @Test("best fit: the smallest free block that fits, and exact fits before splits")
     func bestFit() {
-        var arena = BlockArena()
+        let arena = BlockArena()
         // Live blocks between the freed ones keep them from merging.
         let big = arena.allocate(capacity: 6 * g)
         _ = arena.allocate(capacity: g)
@@ -40,7 +40,7 @@ struct BlockArenaTests {
 
     @Test("a request no free block fits extends the free block at the top by the shortfall only")
     func extendsTop() {
-        var arena = BlockArena()
+        let arena = BlockArena()
         let low = arena.allocate(capacity: 2 * g), high = arena.allocate(capacity: 3 * g)
         arena.release(high, capacity: 3 * g)
         #expect(arena.allocate(capacity: 5 * g) == high, "the free top block, grown by 2 granules")
@@ -53,7 +53,7 @@ struct BlockArenaTests {
 
     @Test("past the reserved range, requests get their own segments, which merge only within themselves")
     func beyondTheRange() {
-        var arena = BlockArena(reserving: 4 * g)
+        let arena = BlockArena(reserving: 4 * g)
         let inRange = arena.allocate(capacity: 3 * g)
         let outside = arena.allocate(capacity: 3 * g)
         #expect(outside != inRange + 3 * g && arena.bytesHeld == 6 * g, "a segment of its own")
@@ -65,7 +65,7 @@ struct BlockArenaTests {
 
     @Test("blocks handed out never overlap, through a random sequence of allocations and releases")
     func noOverlap() {
-        var arena = BlockArena()
+        let arena = BlockArena()
         var random = TestRandom(seed: 31)
         var live: [(start: UInt, size: Int)] = []
         for _ in 0..<400 {
@@ -80,5 +80,15 @@ struct BlockArenaTests {
             let sorted = live.sorted { $0.start < $1.start }
             #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.start + UInt($0.size) <= $1.start })
         }
+    }
+
+    @Test("without a reserved range (the system refused it, or none asked for) every request gets a segment")
+    func withoutRange() {
+        let arena = BlockArena(reserving: 0)
+        let a = arena.allocate(capacity: 2 * g), b = arena.allocate(capacity: 3 * g)
+        #expect(arena.bytesHeld == 5 * g && Int(bitPattern: a) % 64 == 0 && Int(bitPattern: b) % 64 == 0)
+        arena.release(a, capacity: 2 * g)
+        #expect(arena.allocate(capacity: g) == a, "a freed segment block serves a smaller request")
+        #expect(arena.bytesHeld == 5 * g)
     }
 }

@@ -13,11 +13,13 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
 /// `relu(a + b)` in one pass (the residual block's sum and ReLU); the result has `a`'s layout.
 public func addReLU(_ a: Tensor, _ b: Tensor) -> Tensor {
     let y = addNoGrad(a, b, relu: true)
-    if let first = a.rebuild, let second = b.rebuild, recomputes(inputs: [a, b]) {
+    var recipe: Rebuild?
+    if let first = a.rebuild, let second = b.rebuild, first.isAvailable, second.isAvailable, recomputes(inputs: [a, b]) {
         let first = first.reserve(), second = second.reserve()
-        y.rebuild = Rebuild { addNoGrad(first.take(), second.take(), relu: true) }
+        recipe = y.attachRebuild(inputs: [a, b]) { addNoGrad(first.take(), second.take(), relu: true) }
     }
     recordReLU(y, inputs: [a, b])
+    withExtendedLifetime(recipe) {}  // until the ReLU's tape entry has reserved it for its mask, which keeps it
     return y
 }
 

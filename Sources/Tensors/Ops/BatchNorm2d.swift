@@ -75,13 +75,12 @@ func batchNorm2dPadded(_ xp: Tensor, _ padding: ChannelPadding, weight: Tensor, 
         savedInput = { xp }
     }
     let output = padding.unpad(y)
-    if training && recomputes(inputs: [xp, weight, bias]) {
-        output.rebuild = Rebuild {
-            padding.unpad(batchNorm2dForwardInference(xp, gamma, beta, mean: statistics.mean,
-                                                      variance: statistics.variance, eps: eps, fuseReLU: fuseReLU))
-        }
+    let recipe = !training ? nil : output.attachRebuild(inputs: [xp, weight, bias]) {
+        padding.unpad(batchNorm2dForwardInference(xp, gamma, beta, mean: statistics.mean,
+                                                  variance: statistics.variance, eps: eps, fuseReLU: fuseReLU))
     }
     return (output, { dy in
+        withExtendedLifetime(recipe) {}  // the recipe lives as long as this backward (see Recomputation.swift)
         // dy's padding channels may hold anything: batch norm's backward keeps channels apart, so they only
         // reach the padding channels of dxp, dγ and dβ, which nobody reads.
         let grads = batchNorm2dBackward(padding.pad(dy, zeroPadding: false), savedInput(), gamma, beta, mean: statistics.mean,

@@ -118,7 +118,7 @@ public func conv2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, stride: Int 
                                 precision: source.precision, layout: source.layout).preferringWinograd()
     let y = conv2dForward(source, w, b, geometry)
     let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
-    let saved = Saved(operand: source, of: x)
+    let saved = Saved(operand: source, of: x, recordedWith: [x, w, b])
     Tape.record(y, inputs: [x, w, b]) { dy in
         conv2dBackward(Activation(dy, precision: geometry.precision, layout: geometry.layout), saved.take(), w,
                        geometry, needsInputGrad: needsInputGrad)

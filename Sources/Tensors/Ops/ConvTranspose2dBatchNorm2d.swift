@@ -30,7 +30,7 @@ public func convTranspose2dBatchNorm2d(_ x: Tensor, _ w: Tensor, stride: Int, pa
                                               runningMean: runningMean, runningVar: runningVar, training: training,
                                               momentum: momentum, eps: eps, fuseReLU: fuseReLU)
     let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
-    let saved = Saved(operand: source, of: x)
+    let saved = Saved(operand: source, of: x, recordedWith: [x, w, normWeight, normBias])
     Tape.record(y, inputs: [x, w, normWeight, normBias]) { dy in
         let normGrads = normBackward(dy)
         let deconvGrads = deconv.backward(normGrads[0], saved.take(), kernel, needsInputGrad: needsInputGrad)

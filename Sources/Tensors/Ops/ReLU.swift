@@ -25,7 +25,7 @@ func recordReLU(_ y: Tensor, inputs: [Tensor]) {
             Array(repeating: reluBackward(parts, positive: saved), count: count)
         })
     } else {
-        let saved = Saved(output: y)
+        let saved = Saved(output: y, recordedWith: inputs)
         Tape.record(y, inputs: inputs, backwardOfParts: { parts in
             Array(repeating: reluBackward(parts, saved.take()), count: count)
         })
