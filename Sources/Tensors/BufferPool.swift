@@ -14,7 +14,10 @@ final class BufferPool: @unchecked Sendable {
     private let arena = BlockArena()
     /// Requests from this size on go to the arena.
     static let arenaBytes = 1 << 20
-    var bytesHeld: Int { lock.withLock { smallBytesHeld + arena.bytesHeld } }
+    /// The most bytes in use at once, and the bytes held, read together.
+    var statistics: (peakInUse: Int, held: Int) {
+        lock.withLock { (peakBytesInUse, smallBytesHeld + arena.bytesHeld) }
+    }
     /// Capacity handed out and not yet released, and the most there ever was at once.
     private(set) var bytesInUse = 0
     private(set) var peakBytesInUse = 0
@@ -79,5 +82,5 @@ final class Storage: @unchecked Sendable {
 /// Tensor memory of the process: the most bytes tensors held at once (buffer capacities), and the bytes the
 /// pool holds (in use or cached for reuse) — the difference is what reuse by size costs.
 public func tensorMemoryStatistics() -> (peakInUse: Int, held: Int) {
-    (BufferPool.shared.peakBytesInUse, BufferPool.shared.bytesHeld)
+    BufferPool.shared.statistics
 }

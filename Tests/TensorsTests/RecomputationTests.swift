@@ -131,6 +131,34 @@ struct RecomputationTests {
         #expect(gradients[0] == gradients[1] && gradients[0].contains { $0 != 0 })
     }
 
+    @Test("an op that records nothing reserves nothing, and a frozen batch norm on a trainable input gets a recipe")
+    func reservations() {
+        let blocks = TwoBlocks(channels: 16, seed: 47)
+        var random = TestRandom(seed: 48)
+        let x = random.tensor([2, 16, 6, 5]).withLayout(.channelsLast)
+        var recipe: Rebuild?
+        let z = withRecomputation(true) { () -> Tensor in
+            let h = blocks.bn(conv2d(x, blocks.weights[1], padding: 1), relu: true)
+            recipe = h.rebuild
+            _ = Tape.withoutGrad { conv2d(h, blocks.weights[3], padding: 1) }
+            return conv2d(h, blocks.weights[4])
+        }
+        #expect(recipe?.isAvailable == true)
+        backward(z, gradient: Tensor(repeating: 1, shape: z.shape).withLayout(z.layout))
+        #expect(recipe?.isAvailable == false, "used up by the one recorded convolution")
+
+        // 5 channels: batch norm runs on a channel-padded copy, which does not itself require grad.
+        let w = random.tensor([5, 16, 1, 1])
+        w.requiresGrad = true
+        let frozen = withRecomputation(true) {
+            batchNorm2d(conv2d(x, w), weight: Tensor(repeating: 1, shape: [5]), bias: Tensor(zeros: [5]),
+                        runningMean: Tensor(zeros: [5]), runningVar: Tensor(repeating: 1, shape: [5]), training: true,
+                        fuseReLU: true)
+        }
+        #expect(frozen.rebuild != nil, "the input's gradient flows through it: its output is recomputed")
+        Tape.reset()
+    }
+
     @Test("under bf16 autocast nothing is rebuilt: the convolutions keep their bf16 operands")
     func bf16Unchanged() {
         guard Precision.bf16.isAvailable else { return }

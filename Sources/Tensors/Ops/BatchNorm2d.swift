@@ -24,7 +24,8 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
     let padding = ChannelPadding(channels: x.shape[1], enabled: padChannels && x.layout == .channelsLast)
     let (y, backward) = batchNorm2dPadded(padding.pad(x), padding, weight: weight, bias: bias,
                                           runningMean: runningMean, runningVar: runningVar, training: training,
-                                          momentum: momentum, eps: eps, fuseReLU: fuseReLU)
+                                          momentum: momentum, eps: eps, fuseReLU: fuseReLU,
+                                          recordedWith: [x, weight, bias])
     Tape.record(y, inputs: [x, weight, bias]) { dy in
         let grads = backward(dy)
         return [padding.unpad(grads[0]), grads[1], grads[2]]
@@ -38,10 +39,12 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
 /// running statistics in training mode. Padding channels have γ = β = 0, so they normalise to zero and never
 /// mix with the real ones: the real channels get the values of an unpadded run. Under bf16 autocast the
 /// training backward reads a bf16 copy of `xp` (PyTorch's autocast batch norm reads the convolution's bf16
-/// output): half the memory of the largest saved activations; the statistics stay fp32.
+/// output): half the memory of the largest saved activations; the statistics stay fp32. `inputs` are those of
+/// the tape entry the caller records (whether y gets a recipe, `recomputes(inputs:)`); the backward keeps y's
+/// recipe alive.
 func batchNorm2dPadded(_ xp: Tensor, _ padding: ChannelPadding, weight: Tensor, bias: Tensor, runningMean: Tensor,
-                       runningVar: Tensor, training: Bool, momentum: Float, eps: Float,
-                       fuseReLU: Bool) -> (output: Tensor, backward: (Tensor) -> [Tensor]) {
+                       runningVar: Tensor, training: Bool, momentum: Float, eps: Float, fuseReLU: Bool,
+                       recordedWith inputs: [Tensor?]) -> (output: Tensor, backward: (Tensor) -> [Tensor]) {
     let channels = padding.channels
     precondition(xp.shape.count == 4 && xp.shape[1] == padding.padded
                     && [weight, bias, runningMean, runningVar].allSatisfy { $0.shape == [channels] },
@@ -75,7 +78,7 @@ func batchNorm2dPadded(_ xp: Tensor, _ padding: ChannelPadding, weight: Tensor, 
         savedInput = { xp }
     }
     let output = padding.unpad(y)
-    let recipe = !training ? nil : output.attachRebuild(inputs: [xp, weight, bias]) {
+    let recipe = !training ? nil : output.attachRebuild(inputs: inputs) {
         padding.unpad(batchNorm2dForwardInference(xp, gamma, beta, mean: statistics.mean,
                                                   variance: statistics.variance, eps: eps, fuseReLU: fuseReLU))
     }

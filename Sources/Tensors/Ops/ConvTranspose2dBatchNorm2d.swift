@@ -28,7 +28,8 @@ public func convTranspose2dBatchNorm2d(_ x: Tensor, _ w: Tensor, stride: Int, pa
     let grid = deconv.forward(source, kernel, gridChannels: channels.padded)
     let (y, normBackward) = batchNorm2dPadded(grid, channels, weight: normWeight, bias: normBias,
                                               runningMean: runningMean, runningVar: runningVar, training: training,
-                                              momentum: momentum, eps: eps, fuseReLU: fuseReLU)
+                                              momentum: momentum, eps: eps, fuseReLU: fuseReLU,
+                                              recordedWith: [x, w, normWeight, normBias])
     let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
     let saved = Saved(operand: source, of: x, recordedWith: [x, w, normWeight, normBias])
     Tape.record(y, inputs: [x, w, normWeight, normBias]) { dy in
