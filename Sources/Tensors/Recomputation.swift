@@ -39,7 +39,13 @@ final class Rebuild {
     /// The activation: rebuilt by the first user, released after the last reserved one.
     func take() -> Tensor {
         guard pending > 0, let make else { preconditionFailure("Rebuild.take: no reserved use left") }
-        let tensor = rebuilt ?? { Tape.state.rebuildCount += 1; return make() }()
+        let tensor: Tensor
+        if let rebuilt {
+            tensor = rebuilt
+        } else {
+            Tape.state.rebuildCount += 1
+            tensor = make()
+        }
         pending -= 1
         rebuilt = pending > 0 ? tensor : nil
         if pending == 0 { self.make = nil }

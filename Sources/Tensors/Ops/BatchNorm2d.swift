@@ -15,7 +15,8 @@ import CDNNL
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
                         training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false,
                         padChannels: Bool = true) -> Tensor {
-    if fuseReLU && !training && Tape.needsRecord([x, weight, bias]) {
+    let inputs = [x, weight, bias]  // of the tape entry
+    if fuseReLU && !training && Tape.needsRecord(inputs) {
         // Eval-mode gradients (frozen BN) have no fused backward here: compose the two ops.
         return relu(batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                                 training: false, momentum: momentum, eps: eps, padChannels: padChannels))
@@ -25,8 +26,8 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
     let (y, backward) = batchNorm2dPadded(padding.pad(x), padding, weight: weight, bias: bias,
                                           runningMean: runningMean, runningVar: runningVar, training: training,
                                           momentum: momentum, eps: eps, fuseReLU: fuseReLU,
-                                          recordedWith: [x, weight, bias])
-    Tape.record(y, inputs: [x, weight, bias]) { dy in
+                                          recordedWith: inputs)
+    Tape.record(y, inputs: inputs) { dy in
         let grads = backward(dy)
         return [padding.unpad(grads[0]), grads[1], grads[2]]
     }

@@ -118,8 +118,9 @@ public func conv2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, stride: Int 
                                 precision: source.precision, layout: source.layout).preferringWinograd()
     let y = conv2dForward(source, w, b, geometry)
     let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
-    let saved = Saved(operand: source, of: x, recordedWith: [x, w, b])
-    Tape.record(y, inputs: [x, w, b]) { dy in
+    let inputs = [x, w, b]
+    let saved = Saved(operand: source, of: x, recordedWith: inputs)
+    Tape.record(y, inputs: inputs) { dy in
         conv2dBackward(Activation(dy, precision: geometry.precision, layout: geometry.layout), saved.take(), w,
                        geometry, needsInputGrad: needsInputGrad)
     }

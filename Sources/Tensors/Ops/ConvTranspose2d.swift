@@ -50,8 +50,9 @@ public func convTranspose2d(_ x: Tensor, _ w: Tensor, bias b: Tensor? = nil, str
         let source = deconv.operand(x)
         let y = deconv.forward(source, weight)
         let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
-        let saved = Saved(operand: source, of: x, recordedWith: [x, w])
-        Tape.record(y, inputs: [x, w]) { dy in
+        let inputs = [x, w]
+        let saved = Saved(operand: source, of: x, recordedWith: inputs)
+        Tape.record(y, inputs: inputs) { dy in
             deconv.backward(dy, saved.take(), weight, needsInputGrad: needsInputGrad)
         }
         return y

@@ -14,8 +14,9 @@ public func convTranspose2dBatchNorm2d(_ x: Tensor, _ w: Tensor, stride: Int, pa
                                        momentum: Float = 0.1, eps: Float = 1e-5, fuseReLU: Bool = false) -> Tensor {
     precondition(x.shape.count == 4 && w.shape.count == 4 && x.shape[1] == w.shape[0],
                  "convTranspose2dBatchNorm2d: input \(x.shape) and weight \(w.shape) do not match")
+    let inputs = [x, w, normWeight, normBias]  // of the tape entry
     let composed = !isHeadDeconvolution(weight: w.shape, stride: stride, padding: padding, hasBias: false)
-        || (fuseReLU && !training && Tape.needsRecord([x, w, normWeight, normBias]))
+        || (fuseReLU && !training && Tape.needsRecord(inputs))
     if composed {
         return batchNorm2d(convTranspose2d(x, w, stride: stride, padding: padding), weight: normWeight,
                            bias: normBias, runningMean: runningMean, runningVar: runningVar, training: training,
@@ -29,10 +30,10 @@ public func convTranspose2dBatchNorm2d(_ x: Tensor, _ w: Tensor, stride: Int, pa
     let (y, normBackward) = batchNorm2dPadded(grid, channels, weight: normWeight, bias: normBias,
                                               runningMean: runningMean, runningVar: runningVar, training: training,
                                               momentum: momentum, eps: eps, fuseReLU: fuseReLU,
-                                              recordedWith: [x, w, normWeight, normBias])
+                                              recordedWith: inputs)
     let needsInputGrad = x.requiresGrad  // read here: a closure that captured x would keep it alive
-    let saved = Saved(operand: source, of: x, recordedWith: [x, w, normWeight, normBias])
-    Tape.record(y, inputs: [x, w, normWeight, normBias]) { dy in
+    let saved = Saved(operand: source, of: x, recordedWith: inputs)
+    Tape.record(y, inputs: inputs) { dy in
         let normGrads = normBackward(dy)
         let deconvGrads = deconv.backward(normGrads[0], saved.take(), kernel, needsInputGrad: needsInputGrad)
         return [deconvGrads[0], deconvGrads[1], normGrads[1], normGrads[2]]
