@@ -58,7 +58,7 @@ def line(name, batch, args, times, flops):
     p90 = times[min(len(times) - 1, -(-len(times) * 9 // 10) - 1)]
     precision = "bf16-autocast" if getattr(args, "bf16", False) else "fp32"
     return (f"{name} N={batch} {args.height}x{args.width} {precision} median {median * 1e3:.1f} ms p90 {p90 * 1e3:.1f} ms "
-            f"(n={len(times)}) {batch / median:.2f} img/s {flops / median / 1e9:.0f} GFLOP/s")
+            f"min {times[0] * 1e3:.1f} ms (n={len(times)}) {batch / median:.2f} img/s {flops / median / 1e9:.0f} GFLOP/s")
 
 
 def model_arguments(parser):

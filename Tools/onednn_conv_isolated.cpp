@@ -3,11 +3,15 @@
 // backward-data, backward-weights), and for each distinct problem times the same convolution alone with
 // oneDNN choosing every layout (format_any), best of 5 after a warm-up. Prints, per pass, the time SwiftPose
 // spent per step (median execution x executions per step) and the isolated time, and their ratio.
+// The optional second argument skips the log's first steps: in a process's first two training steps, buffers
+// that the pool hands out for the first time are still being faulted in (a fresh 100 MB gradient costs ~90 ms of
+// page faults inside the convolution that first writes it), which is start-up, not convolution work.
 //
 // Build: g++ -O2 -std=c++17 Tools/onednn_conv_isolated.cpp -o /tmp/conv_isolated -ldnnl
 // Run:   ONEDNN_VERBOSE=1 .build/release/swiftpose bench --model res50 --batch 32 --case training \
 //            --runs 1 --warmup 1 > /tmp/verbose.log
 //        /tmp/conv_isolated 2 < /tmp/verbose.log        (2 = steps in the log: warm-up + timed run)
+//        /tmp/conv_isolated 5 2 < /tmp/verbose.log      (--runs 3 --warmup 2: the last 3 of 5 steps)
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "onednn_timing.h"
@@ -88,6 +92,7 @@ static std::vector<std::string> fields(const std::string& line) {
 
 int main(int argc, char** argv) {
     const double steps = argc > 1 ? atof(argv[1]) : 1;
+    const double skippedSteps = argc > 2 ? atof(argv[2]) : 0;
     // (pass, problem) -> execution times (ms) and SwiftPose's implementation.
     std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::string>> runs;
     std::string line;
@@ -107,9 +112,11 @@ int main(int argc, char** argv) {
             fprintf(stderr, "skipped (unparsed problem): %s\n", key.second.c_str());
             continue;
         }
-        auto times = value.first;
+        const double perStep = value.first.size() / steps;
+        std::vector<double> times(value.first.begin() + size_t(perStep * skippedSteps), value.first.end());
+        if (times.empty()) continue;
         std::sort(times.begin(), times.end());
-        const double perStep = times.size() / steps, median = times[times.size() / 2];
+        const double median = times[times.size() / 2];
         auto [alone, impl] = isolated(p, key.first);
         auto& t = totals[key.first];
         t.ours += median * perStep;

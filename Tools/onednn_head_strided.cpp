@@ -4,6 +4,8 @@
 // backward-data = its forward, backward-weights = its backward-weights). fp32 and bf16, NHWC.
 // Result on this CPU (docs/PERFORMANCE.md, "Fifth session"): fp32 about even alone (the strided way saves the
 // phase interleaving and weight rearranging around the primitives in the network); bf16 phases 1.5–3× faster.
+// The paper widths (res50_4's 2065→256, 273→273, 290→290) and the same padded to whole 16-channel blocks
+// ("Seventh session"): padding brings nothing in fp32, and the paper widths cost their extra FLOPs and more.
 //
 // Build: g++ -O2 -std=c++17 Tools/onednn_head_strided.cpp -o /tmp/onednn_head_strided -ldnnl
 // Run:   /tmp/onednn_head_strided
@@ -16,7 +18,11 @@ using dt = memory::data_type;
 
 int main() {
     const int mb = 32;
-    const int layers[3][4] = {{2048, 256, 8, 6}, {256, 256, 16, 12}, {256, 256, 32, 24}};  // C_in, C_out, H, W
+    // C_in, C_out, H, W: SimpleBaseline's three, res50_4's paper widths, and those padded to whole 16-channel blocks
+    // (StridedConvDeconv's zero-padded input channels and grid).
+    const int layers[9][4] = {{2048, 256, 8, 6}, {256, 256, 16, 12}, {256, 256, 32, 24},
+                              {2065, 256, 8, 6}, {273, 273, 16, 12}, {290, 290, 32, 24},
+                              {2080, 256, 8, 6}, {288, 288, 16, 12}, {304, 304, 32, 24}};
     for (dt type : {dt::f32, dt::bf16}) {
         for (auto& l : layers) {
             int cin = l[0], cout = l[1], h = l[2], w = l[3];

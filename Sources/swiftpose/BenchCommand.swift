@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure inference (batch 1 and N) and training (forward + backward) speed of a model.",
         discussion: """
-            Prints a header (CPU, threads, oneDNN version) and one line per case: median and p90 time over \
+            Prints a header (CPU, threads, oneDNN version) and one line per case: median, p90 and minimum time over \
             the timed runs after warm-up, images/s, convolution GFLOP/s, and the peak resident memory. \
             Inputs are random; weights are the SimpleBaseline initialisation. Threads: OMP_NUM_THREADS. \
             --engine chooses the inference cases' forward pass (training always runs the plain ops); \
@@ -21,8 +21,9 @@ struct Bench: ParsableCommand {
             where the CPU allows (AVX-512); --layout channelsLast and --no-winograd turn those off for comparison.
 
             With --baseline, a second model is timed alternately with --model, run by run, and each case \
-            also prints the median of the per-run time ratios: on a shared machine whose speed drifts, this \
-            compares two models more reliably than two separate sessions.
+            also prints the median of the per-run time ratios (on a shared machine whose speed drifts, this \
+            compares two models more reliably than two separate sessions) and the ratio of the two models' \
+            fastest runs (the least disturbed ones, where other guests contend for the cores in bursts).
 
             Example:
               swiftpose bench --model res50 --batch 32 --runs 5 --case inference --engine fused-bf16
@@ -125,15 +126,17 @@ struct Bench: ParsableCommand {
                      peakResidentMiB(), Double(memory.peakInUse) / 1048576, Double(memory.held) / 1048576))
     }
 
-    /// One line per model, then (with a baseline) the median over runs of time(model) / time(baseline).
+    /// One line per model, then (with a baseline) the median over runs of time(model) / time(baseline), and the
+    /// ratio of the two models' fastest runs (on a shared machine the least disturbed ones).
     func report(_ results: [BenchResult], names: [ModelName], case name: String, batch: Int, engine: String) {
         for (result, modelName) in zip(results, names) {
             print(result.line(name: "\(name) \(modelName)", batch: batch, height: height, width: width, engine: engine))
         }
         guard results.count == 2 else { return }
         let ratios = zip(results[0].runs, results[1].runs).map { $0 / $1 }
-        print(String(format: "%@ N=%d time %@ / %@: median ratio %.3f (runs: %@)", name, batch,
+        print(String(format: "%@ N=%d time %@ / %@: median ratio %.3f, ratio of minima %.3f (runs: %@)", name, batch,
                      names[0].description, names[1].description, ratios.sorted()[ratios.count / 2],
+                     results[0].seconds[0] / results[1].seconds[0],
                      ratios.map { String(format: "%.3f", $0) }.joined(separator: " ")))
     }
 
@@ -179,8 +182,8 @@ struct BenchResult {
 
     /// One result line; `engine` is `plain`, `fused` or `fused-bf16` (fp32 unless it says bf16).
     func line(name: String, batch: Int, height: Int, width: Int, engine: String) -> String {
-        String(format: "%@ N=%d %dx%d %@ median %.1f ms p90 %.1f ms (n=%d) %.2f img/s %.0f GFLOP/s",
-               name, batch, height, width, engine, median * 1e3, p90 * 1e3, seconds.count,
+        String(format: "%@ N=%d %dx%d %@ median %.1f ms p90 %.1f ms min %.1f ms (n=%d) %.2f img/s %.0f GFLOP/s",
+               name, batch, height, width, engine, median * 1e3, p90 * 1e3, seconds[0] * 1e3, seconds.count,
                Double(batch) / median, flopsPerRun / median / 1e9)
     }
 }
