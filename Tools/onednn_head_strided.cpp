@@ -19,7 +19,7 @@ using dt = memory::data_type;
 int main() {
     const int mb = 32;
     // C_in, C_out, H, W: SimpleBaseline's three, res50_4's paper widths, and those padded to whole 16-channel blocks
-    // (StridedConvDeconv's zero-padded input channels and grid).
+    // (zero input channels and grid channels, which the seventh session tried and did not keep).
     const int layers[9][4] = {{2048, 256, 8, 6}, {256, 256, 16, 12}, {256, 256, 32, 24},
                               {2065, 256, 8, 6}, {273, 273, 16, 12}, {290, 290, 32, 24},
                               {2080, 256, 8, 6}, {288, 288, 16, 12}, {304, 304, 32, 24}};
