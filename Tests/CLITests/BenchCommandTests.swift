@@ -22,6 +22,29 @@ struct BenchCommandTests {
         #expect(bad.stderr.contains("fused-bf16"), "\(bad.stderr)")
     }
 
+    @Test("bench --baseline times both models and prints the median per-run ratio and the ratio of their fastest runs")
+    func baseline() throws {
+        let run = try SwiftPoseRun(["bench", "--model", "res18_3", "--baseline", "res18", "--batch", "2",
+                                    "--input-size", "64x64", "--runs", "3", "--warmup", "0", "--case", "training"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let minima = ["res18_3", "res18"].compactMap { model -> Double? in
+            guard let line = lines.first(where: { $0.hasPrefix("training fwd+bwd \(model) ") }),
+                  let range = line.range(of: #"min [0-9.]+ ms"#, options: .regularExpression) else { return nil }
+            return Double(line[range].split(separator: " ")[1])
+        }
+        #expect(minima.count == 2, "\(run.stdout)")
+        let ratioLine = lines.first { $0.contains("time res18_3 / res18: median ratio") }
+        let printed = ratioLine.flatMap { line in
+            line.range(of: #"ratio of minima [0-9.]+"#, options: .regularExpression).map { line[$0] }
+        }.flatMap { Double($0.split(separator: " ")[3]) }
+        #expect(printed != nil, "\(run.stdout)")
+        if let printed, minima.count == 2 {
+            // Both sides rounded for printing: ms to 0.1, the ratio to 0.001.
+            #expect(abs(printed - minima[0] / minima[1]) <= 0.002 + 0.2 / minima[1], "\(run.stdout)")
+        }
+    }
+
     @Test("bench --recompute: the same training case holds fewer tensor bytes at once")
     func recompute() throws {
         func tensorsInUse(_ extra: [String]) throws -> Double? {
