@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
             continue;
         }
         const double perStep = value.first.size() / steps;
-        std::vector<double> times(value.first.begin() + size_t(perStep * skippedSteps), value.first.end());
+        const size_t skipped = std::min(value.first.size(), size_t(perStep * skippedSteps));
+        std::vector<double> times(value.first.begin() + skipped, value.first.end());
         if (times.empty()) continue;
         std::sort(times.begin(), times.end());
         const double median = times[times.size() / 2];
