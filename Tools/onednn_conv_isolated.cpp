@@ -12,6 +12,9 @@
 //            --runs 1 --warmup 1 > /tmp/verbose.log
 //        /tmp/conv_isolated 2 < /tmp/verbose.log        (2 = steps in the log: warm-up + timed run)
 //        /tmp/conv_isolated 5 2 < /tmp/verbose.log      (--runs 3 --warmup 2: the last 3 of 5 steps)
+//        /tmp/conv_isolated 5 2 best < /tmp/verbose.log (alone = the faster of direct and Winograd where
+//                                                        oneDNN has Winograd: 3×3 stride 1; SwiftPose's default
+//                                                        path runs those as Winograd, so this is its like for like)
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "onednn_timing.h"
@@ -43,19 +46,19 @@ static bool parse(const std::string& text, Problem& p) {
                   &p.oc, &p.ih, &p.oh, &p.kh, &p.sh, &p.dh, &p.ph, &p.iw, &p.ow, &p.kw, &p.sw, &p.dw, &p.pw) == 15;
 }
 
-/// The isolated time (ms) of one pass of `p` with format_any, and the implementation oneDNN chose.
-static std::pair<double, std::string> isolated(const Problem& p, const std::string& pass) {
+/// The isolated time (ms) of one pass of `p` with format_any and `alg`, and the implementation oneDNN chose.
+static std::pair<double, std::string> isolatedWith(const Problem& p, const std::string& pass, algorithm alg) {
     memory::desc src({p.mb, p.ic, p.ih, p.iw}, dt::f32, tag::any), wei({p.oc, p.ic, p.kh, p.kw}, dt::f32, tag::any),
         dst({p.mb, p.oc, p.oh, p.ow}, dt::f32, tag::any);
     memory::dims strides{p.sh, p.sw}, dilation{p.dh, p.dw}, left{p.ph, p.pw}, right{p.padBottom(), p.padRight()};
     auto fwdKind = pass == "forward_inference" ? prop_kind::forward_inference : prop_kind::forward_training;
     auto fpd = convolution_forward::primitive_desc(
-        convolution_forward::desc(fwdKind, algorithm::convolution_direct, src, wei, dst, strides, dilation, left, right),
+        convolution_forward::desc(fwdKind, alg, src, wei, dst, strides, dilation, left, right),
         eng);
     auto mem = [](const memory::desc& d) { return memory(d, eng); };
     if (pass == "backward_data") {
         auto pd = convolution_backward_data::primitive_desc(
-            convolution_backward_data::desc(algorithm::convolution_direct, src, wei, dst, strides, dilation, left, right),
+            convolution_backward_data::desc(alg, src, wei, dst, strides, dilation, left, right),
             eng, fpd);
         auto ds = mem(pd.diff_src_desc()), w = mem(pd.weights_desc()), dd = mem(pd.diff_dst_desc());
         convolution_backward_data prim(pd);
@@ -64,7 +67,7 @@ static std::pair<double, std::string> isolated(const Problem& p, const std::stri
     }
     if (pass == "backward_weights") {
         auto pd = convolution_backward_weights::primitive_desc(
-            convolution_backward_weights::desc(algorithm::convolution_direct, src, wei, dst, strides, dilation, left, right),
+            convolution_backward_weights::desc(alg, src, wei, dst, strides, dilation, left, right),
             eng, fpd);
         auto s = mem(pd.src_desc()), dw = mem(pd.diff_weights_desc()), dd = mem(pd.diff_dst_desc());
         convolution_backward_weights prim(pd);
@@ -75,6 +78,19 @@ static std::pair<double, std::string> isolated(const Problem& p, const std::stri
     convolution_forward prim(fpd);
     return {bestMs([&] { prim.execute(strm, {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, d}}); }),
             fpd.impl_info_str()};
+}
+
+/// The isolated time of one pass of `p`: direct, or with `bestAlgorithm` the faster of direct and Winograd where
+/// oneDNN implements Winograd for the problem (it throws `dnnl::error` where it does not).
+static std::pair<double, std::string> isolated(const Problem& p, const std::string& pass, bool bestAlgorithm) {
+    auto direct = isolatedWith(p, pass, algorithm::convolution_direct);
+    if (!bestAlgorithm || p.kh != 3 || p.kw != 3 || p.sh != 1 || p.sw != 1 || p.dh != 0 || p.dw != 0) return direct;
+    try {
+        auto winograd = isolatedWith(p, pass, algorithm::convolution_winograd);
+        return winograd.first < direct.first ? winograd : direct;
+    } catch (const dnnl::error&) {
+        return direct;
+    }
 }
 
 /// Splits a verbose line at commas.
@@ -93,6 +109,7 @@ static std::vector<std::string> fields(const std::string& line) {
 int main(int argc, char** argv) {
     const double steps = argc > 1 ? atof(argv[1]) : 1;
     const double skippedSteps = argc > 2 ? atof(argv[2]) : 0;
+    const bool bestAlgorithm = argc > 3 && std::string(argv[3]) == "best";
     // (pass, problem) -> execution times (ms) and SwiftPose's implementation.
     std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::string>> runs;
     std::string line;
@@ -118,7 +135,7 @@ int main(int argc, char** argv) {
         if (times.empty()) continue;
         std::sort(times.begin(), times.end());
         const double median = times[times.size() / 2];
-        auto [alone, impl] = isolated(p, key.first);
+        auto [alone, impl] = isolated(p, key.first, bestAlgorithm);
         auto& t = totals[key.first];
         t.ours += median * perStep;
         t.alone += alone * perStep;
