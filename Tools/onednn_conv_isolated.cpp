@@ -110,6 +110,10 @@ int main(int argc, char** argv) {
     const double steps = argc > 1 ? atof(argv[1]) : 1;
     const double skippedSteps = argc > 2 ? atof(argv[2]) : 0;
     const bool bestAlgorithm = argc > 3 && std::string(argv[3]) == "best";
+    if (argc > 4 || (argc > 3 && !bestAlgorithm)) {
+        fprintf(stderr, "usage: conv_isolated [STEPS [SKIPPED_STEPS [best]]] < verbose.log\n");
+        return 2;
+    }
     // (pass, problem) -> execution times (ms) and SwiftPose's implementation.
     std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::string>> runs;
     std::string line;
