@@ -11,7 +11,6 @@
 #include "onednn_timing.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -19,14 +18,6 @@
 using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
-
-/// Milliseconds of one execution of `run`.
-template <class F> static double timeOnce(F run) {
-    auto t0 = std::chrono::steady_clock::now();
-    run();
-    strm.wait();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 /// Hot and cold forward time (ms) of one convolution with activations in layout `t`, and oneDNN's implementation.
 static void probe(int ic, int oc, int h, int w, int k, int s, tag t) {
@@ -52,11 +43,11 @@ static void probe(int ic, int oc, int h, int w, int k, int s, tag t) {
     };
     double cold = 0;
     for (int r = 0; r < 2 * copies; r++) {  // the first pass over the copies faults them in
-        double ms = timeOnce(run(weights[r % copies]));
+        double ms = onceMs(run(weights[r % copies]));
         if (r >= copies) cold += ms / copies;
     }
     double hot = 1e30;
-    for (int r = 0; r < 20; r++) hot = std::min(hot, timeOnce(run(weights[0])));
+    for (int r = 0; r < 20; r++) hot = std::min(hot, onceMs(run(weights[0])));
     const double flops = 2.0 * ic * oc * k * k * oh * ow;
     printf("%4d->%-4d k%d s%d @%2dx%-2d %s  weights %5.1f MB  hot %6.3f ms (%3.0f GFLOP/s)  cold %6.3f ms (%3.0f)  %s\n",
            ic, oc, k, s, h, w, t == tag::acdb ? "NHWC   " : "blocked", weightBytes / 1e6, hot, flops / hot / 1e6, cold,

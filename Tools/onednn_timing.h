@@ -9,17 +9,19 @@
 static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
 static dnnl::stream strm(eng);
 
-/// The fastest of 5 runs of `run` (ms) after one warm-up run.
-template <class F> static double bestMs(F run) {
+/// The time (ms) of one run of `run`, waiting for the stream.
+template <class F> static double onceMs(F run) {
+    auto t0 = std::chrono::steady_clock::now();
     run();
     strm.wait();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// The fastest of 5 runs of `run` (ms) after one warm-up run.
+template <class F> static double bestMs(F run) {
+    onceMs(run);
     double best = 1e30;
-    for (int r = 0; r < 5; r++) {
-        auto t0 = std::chrono::steady_clock::now();
-        run();
-        strm.wait();
-        best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    }
+    for (int r = 0; r < 5; r++) best = std::min(best, onceMs(run));
     return best;
 }
 
